@@ -1,0 +1,58 @@
+using Microsoft.ML.Sharpness.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Microsoft.ML.Sharpness.Networks;
+
+/// <summary>A basic residual block (He et al. 2016): relu(bn(conv(relu(bn(conv(x))))) + shortcut(x)), with a 1×1 conv+BN shortcut when the shape changes.</summary>
+internal sealed class ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Sequential? shortcut;
+
+    public ResidualBlock(string name, long inChannels, long outChannels, int stride) : base(name)
+    {
+        conv1 = Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
+        bn1 = BatchNorm2d(outChannels);
+        conv2 = Conv2d(outChannels, outChannels, 3, padding: 1, bias: false);
+        bn2 = BatchNorm2d(outChannels);
+        if (stride != 1 || inChannels != outChannels)
+            shortcut = Sequential(("conv", Conv2d(inChannels, outChannels, 1, stride: stride, bias: false)), ("bn", BatchNorm2d(outChannels)));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        Tensor residual = functional.relu(bn1.forward(conv1.forward(input)));
+        residual = bn2.forward(conv2.forward(residual));
+        Tensor identity = shortcut?.forward(input) ?? input;
+        return functional.relu(residual + identity).MoveToOuterDisposeScope();
+    }
+
+    public string ExportOnnx(OnnxGraphBuilder graph, string input, string prefix)
+    {
+        string x = OnnxLayerExport.Export(graph, conv1, input, $"{prefix}.conv1");
+        x = OnnxLayerExport.Export(graph, bn1, x, $"{prefix}.bn1");
+        x = graph.AddNode("Relu", new[] { x });
+        x = OnnxLayerExport.Export(graph, conv2, x, $"{prefix}.conv2");
+        x = OnnxLayerExport.Export(graph, bn2, x, $"{prefix}.bn2");
+        string identity = shortcut is null ? input : OnnxLayerExport.Export(graph, shortcut, input, $"{prefix}.shortcut");
+        string sum = graph.AddNode("Add", new[] { x, identity });
+        return graph.AddNode("Relu", new[] { sum });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            conv1.Dispose(); bn1.Dispose(); conv2.Dispose(); bn2.Dispose(); shortcut?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

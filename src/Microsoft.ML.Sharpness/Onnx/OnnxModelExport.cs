@@ -1,0 +1,31 @@
+using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Onnx.Proto;
+using TorchSharp.Modules;
+
+namespace Microsoft.ML.Sharpness.Onnx;
+
+/// <summary>
+/// Exports a trained network as a one-image ONNX classifier, the form ML.NET's OnnxTransformer scores row by row:
+/// image [C, H, W] → logits [K].
+/// </summary>
+internal static class OnnxModelExport
+{
+    public static byte[] Export(Sequential network, NetworkShape shape, OnnxColumnNames names, IReadOnlyDictionary<string, string> metadata)
+    {
+        var graph = new OnnxGraphBuilder();
+        graph.AddInput(names.Features, TensorProto.Types.DataType.Float, shape.Channels, shape.Height, shape.Width);
+
+        string batch = graph.AddNode("Unsqueeze", new[] { names.Features, graph.AddInt64Initializer("batch_axis", 0) });
+        string logits = OnnxLayerExport.Export(graph, network, batch, "");
+        graph.AddNode("Reshape", new[] { logits, graph.AddInt64Initializer("logits_shape", shape.Classes) }, output: names.Logits);
+        graph.AddOutput(names.Logits, TensorProto.Types.DataType.Float, shape.Classes);
+
+        string version = typeof(OnnxModelExport).Assembly.GetName().Version?.ToString() ?? "0";
+        return graph.ToModelBytes(metadata, version);
+    }
+}
+
+/// <summary>Names of the exported graph's input and output, which are the ML.NET column names they map to.</summary>
+/// <param name="Features">The image input.</param>
+/// <param name="Logits">The network's logits.</param>
+internal sealed record OnnxColumnNames(string Features, string Logits);

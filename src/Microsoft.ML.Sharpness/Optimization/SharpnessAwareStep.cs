@@ -1,0 +1,163 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Optimization;
+
+/// <summary>The outcome of one training step: mean loss at the starting weights and correctly classified rows.</summary>
+internal readonly record struct StepOutcome(double Loss, long Correct);
+
+/// <summary>
+/// One training step of SGD, SAM (Foret et al. 2021) or ASAM (Kwon et al. 2021) on top of a base optimizer:
+/// SAM perturbs w by ε = ρ·g/‖g‖₂, ASAM by ε = ρ·T²g/‖Tg‖₂ with T = |w| + η; the gradient at w + ε (BatchNorm running
+/// statistics frozen) is what the base optimizer steps with, from the original w. With m-sharpness each sub-batch of m
+/// rows gets its own ε and the sub-batch gradients are averaged, weighted by their row counts.
+/// </summary>
+internal sealed class SharpnessAwareStep
+{
+    private const double NormFloor = 1e-12;
+    private readonly nn.Module<Tensor, Tensor> model;
+    private readonly Parameter[] parameters;
+    private readonly BatchNorm[] batchNorms;
+    private readonly optim.Optimizer baseOptimizer;
+    private readonly SharpnessOptimizer kind;
+    private readonly double rho;
+    private readonly double eta;
+    private readonly int rowsPerPerturbation;
+    private readonly double labelSmoothing;
+
+    public SharpnessAwareStep(nn.Module<Tensor, Tensor> model, optim.Optimizer baseOptimizer, SharpnessOptimizer kind,
+        double rho, double eta, int rowsPerPerturbation, double labelSmoothing)
+    {
+        this.model = model;
+        this.baseOptimizer = baseOptimizer;
+        this.kind = kind;
+        this.rho = rho;
+        this.eta = eta;
+        this.rowsPerPerturbation = rowsPerPerturbation;
+        this.labelSmoothing = labelSmoothing;
+        parameters = model.parameters().Where(p => p.requires_grad).ToArray();
+        batchNorms = model.modules().OfType<BatchNorm>().ToArray();
+    }
+
+    /// <summary>Runs one step on a batch of images <paramref name="x"/> [B, C, H, W] with class indices <paramref name="y"/> [B].</summary>
+    public StepOutcome Step(Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        if (kind == SharpnessOptimizer.Sgd)
+        {
+            baseOptimizer.zero_grad();
+            Tensor logits = model.forward(x);
+            Tensor loss = Loss(logits, y);
+            loss.backward();
+            baseOptimizer.step();
+            return new StepOutcome(loss.item<float>(), Correct(logits, y));
+        }
+
+        long rows = x.shape[0];
+        var chunks = SubBatches.Split(rows, rowsPerPerturbation);
+        if (chunks.Count == 1)
+        {
+            var outcome = PerturbedGradient(x, y);
+            baseOptimizer.step();
+            return outcome;
+        }
+
+        Tensor?[] sum = new Tensor?[parameters.Length];
+        double lossSum = 0;
+        long correct = 0;
+        foreach (var (start, length) in chunks)
+        {
+            var outcome = PerturbedGradient(x.narrow(0, start, length), y.narrow(0, start, length));
+            lossSum += outcome.Loss * length;
+            correct += outcome.Correct;
+            double weight = (double)length / rows;
+            using (no_grad())
+            {
+                for (int i = 0; i < parameters.Length; i++)
+                {
+                    if (parameters[i].grad is not { } grad) continue;
+                    sum[i] = sum[i] is null ? grad.mul(weight) : sum[i]!.add_(grad, weight);
+                }
+            }
+        }
+        using (no_grad())
+        {
+            for (int i = 0; i < parameters.Length; i++)
+                if (sum[i] is { } total) parameters[i].grad!.copy_(total);
+        }
+        baseOptimizer.step();
+        return new StepOutcome(lossSum / rows, correct);
+    }
+
+    /// <summary>Leaves ∇L(w + ε) of the batch in the parameters' gradients, with w unchanged; returns the loss at w.</summary>
+    private StepOutcome PerturbedGradient(Tensor x, Tensor y)
+    {
+        baseOptimizer.zero_grad();
+        Tensor logits = model.forward(x);
+        Tensor loss = Loss(logits, y);
+        loss.backward();
+        var outcome = new StepOutcome(loss.item<float>(), Correct(logits, y));
+
+        Tensor[] saved = new Tensor[parameters.Length];
+        using (no_grad())
+        {
+            Tensor?[] perturbation = Perturbation();
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                saved[i] = parameters[i].detach().clone();
+                if (perturbation[i] is { } e) parameters[i].add_(e);
+            }
+        }
+
+        baseOptimizer.zero_grad();
+        using (new FrozenBatchNormStatistics(batchNorms))
+            Loss(model.forward(x), y).backward();
+
+        using (no_grad())
+        {
+            for (int i = 0; i < parameters.Length; i++)
+                parameters[i].copy_(saved[i]);
+        }
+        return outcome;
+    }
+
+    /// <summary>SAM: ε = ρ·g/‖g‖₂; ASAM: ε = ρ·T²g/‖Tg‖₂ with T = |w| + η, the norms taken over all parameters together.</summary>
+    private Tensor?[] Perturbation()
+    {
+        Tensor?[] direction = new Tensor?[parameters.Length];
+        Tensor?[] scale = new Tensor?[parameters.Length];
+        var norms = new List<Tensor>();
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            if (parameters[i].grad is not { } grad) continue;
+            if (kind == SharpnessOptimizer.AdaptiveSam)
+            {
+                scale[i] = parameters[i].abs().add_(eta);
+                direction[i] = grad.mul(scale[i]!);
+            }
+            else
+            {
+                direction[i] = grad;
+            }
+            norms.Add(direction[i]!.norm());
+        }
+        if (norms.Count == 0) return direction;
+        Tensor factor = rho / (stack(norms).norm() + NormFloor);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            if (direction[i] is null) continue;
+            direction[i] = scale[i] is { } t ? direction[i]!.mul(t).mul_(factor) : direction[i]!.mul(factor);
+        }
+        return direction;
+    }
+
+    private Tensor Loss(Tensor logits, Tensor y) =>
+        nn.functional.cross_entropy(logits, y, label_smoothing: labelSmoothing);
+
+    private static long Correct(Tensor logits, Tensor y)
+    {
+        using (no_grad())
+            return logits.argmax(1).eq(y).sum().item<long>();
+    }
+}

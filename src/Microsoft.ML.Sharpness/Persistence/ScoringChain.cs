@@ -1,0 +1,56 @@
+using System.Reflection;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
+
+namespace Microsoft.ML.Sharpness.Persistence;
+
+/// <summary>
+/// Builds the ML.NET transformers that score a trained network, from parts that ML.NET saves and loads by itself:
+/// an OnnxTransformer (image → logits), then a multiclass prediction transformer whose linear model is the identity,
+/// so its Score is softmax(logits) and its PredictedLabel the arg-max key with the label's key values, as from any
+/// ML.NET multiclass trainer; then the logits column is dropped.
+/// </summary>
+internal static class ScoringChain
+{
+    /// <summary>The temporary column holding the network's logits.</summary>
+    public static string LogitsColumn(SamImageClassifierModelInfo info) => $"{info.ScoreColumnName}.Logits";
+
+    public static TransformerChain<ITransformer> Create(IHostEnvironment environment, byte[] onnxModel, DataViewSchema trainingSchema, SamImageClassifierModelInfo info)
+    {
+        string logits = LogitsColumn(info);
+        var mlContext = environment as MLContext ?? new MLContext();
+        var onnx = mlContext.Transforms.ApplyOnnxModel(new[] { logits }, new[] { info.FeatureColumnName }, new MemoryStream(onnxModel))
+            .Fit(new EmptyDataView(trainingSchema));
+        var predictor = IdentityPredictor(environment, onnx.GetOutputSchema(trainingSchema), info, logits);
+        var drop = mlContext.Transforms.DropColumns(logits).Fit(new EmptyDataView(predictor.GetOutputSchema(onnx.GetOutputSchema(trainingSchema))));
+        return new TransformerChain<ITransformer>(onnx, predictor, drop);
+    }
+
+    private static ITransformer IdentityPredictor(IHostEnvironment environment, DataViewSchema schema, SamImageClassifierModelInfo info, string logits)
+    {
+        int classes = info.ClassNames.Count;
+        var weights = new VBuffer<float>[classes];
+        for (int k = 0; k < classes; k++)
+            weights[k] = new VBuffer<float>(classes, 1, new[] { 1f }, new[] { k });
+        var bias = new float[classes];
+
+        const BindingFlags Any = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
+        var modelConstructor = typeof(MaximumEntropyModelParameters).GetConstructors(Any)
+            .FirstOrDefault(c => c.GetParameters().Length == 7 && c.GetParameters()[1].ParameterType == typeof(VBuffer<float>[]))
+            ?? throw Unsupported(nameof(MaximumEntropyModelParameters));
+        var model = modelConstructor.Invoke(new object?[] { environment, weights, bias, classes, classes, info.ClassNames.ToArray(), null });
+
+        var transformerConstructor = typeof(MulticlassPredictionTransformer<MaximumEntropyModelParameters>).GetConstructors(Any)
+            .FirstOrDefault(c => c.GetParameters().Length == 7 && c.GetParameters()[2].ParameterType == typeof(DataViewSchema))
+            ?? throw Unsupported("MulticlassPredictionTransformer");
+        return (ITransformer)transformerConstructor.Invoke(new object[]
+        {
+            environment, model, schema, logits, info.LabelColumnName, info.ScoreColumnName, info.PredictedLabelColumnName,
+        });
+    }
+
+
+    private static Exception Unsupported(string type) =>
+        new InvalidOperationException($"This Microsoft.ML version's {type} cannot be built; Microsoft.ML.Sharpness supports Microsoft.ML 5.0.");
+}

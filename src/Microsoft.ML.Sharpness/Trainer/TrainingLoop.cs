@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Microsoft.ML.Sharpness.Data;
+using Microsoft.ML.Sharpness.Optimization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Trainer;
+
+/// <summary>Runs the epochs: shuffles, steps with <see cref="SharpnessAwareStep"/>, schedules the learning rate, validates and reports.</summary>
+internal sealed class TrainingLoop
+{
+    private const int EvaluationBatchSize = 1024;
+    private readonly SamImageClassifierOptions options;
+    private readonly Action<TrainingEpochReport> report;
+
+    public TrainingLoop(SamImageClassifierOptions options, Action<TrainingEpochReport> report)
+    {
+        this.options = options;
+        this.report = report;
+    }
+
+    public IReadOnlyList<TrainingEpochReport> Run(Sequential network, ImageTensors train, ImageTensors? validation, Device device)
+    {
+        long rows = train.Count;
+        int batchSize = (int)Math.Min(options.BatchSize, rows);
+        long steps = (rows + batchSize - 1) / batchSize;
+        using var optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay, options.Nesterov);
+        var stepper = new SharpnessAwareStep(network, optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing);
+        var schedule = new LearningRateScheduler(options.LearningRateSchedule, options.LearningRate, steps, options.Epochs, options.StepEpochs, options.StepGamma);
+        using var shuffling = new Generator((ulong)options.Seed);
+        var history = new List<TrainingEpochReport>();
+        long globalStep = 0;
+
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            network.train();
+            double lossSum = 0, rate = 0;
+            long correct = 0, seen = 0;
+            using Tensor order = randperm(rows, generator: shuffling).to(device);
+            for (long step = 0; step < steps; step++, globalStep++)
+            {
+                long start = step * batchSize, length = Math.Min(batchSize, rows - start);
+                if (length < 2 && steps > 1) continue; // a single leftover row cannot train BatchNorm
+                rate = schedule.RateAt(globalStep);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                StepOutcome outcome;
+                using (NewDisposeScope())
+                {
+                    Tensor index = order.narrow(0, start, length);
+                    outcome = stepper.Step(train.Features.index_select(0, index), train.Labels.index_select(0, index));
+                }
+                if (!double.IsFinite(outcome.Loss))
+                    throw new InvalidOperationException(
+                        $"Training diverged: the loss became {outcome.Loss} at epoch {epoch}, step {step + 1} of {steps}. " +
+                        $"Try a lower {nameof(options.LearningRate)} (now {rate:G4})" + (options.Optimizer == SharpnessOptimizer.Sgd ? "." : $" or {nameof(options.Rho)} (now {options.Rho:G4})."));
+                lossSum += outcome.Loss * length;
+                correct += outcome.Correct;
+                seen += length;
+            }
+
+            (double Loss, double Accuracy)? validated = validation is null ? null : Evaluate(network, validation);
+            var epochReport = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen,
+                validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds);
+            history.Add(epochReport);
+            report(epochReport);
+        }
+        network.eval();
+        return history;
+    }
+
+    /// <summary>Mean cross-entropy and accuracy in inference mode.</summary>
+    private static (double Loss, double Accuracy) Evaluate(Sequential network, ImageTensors data)
+    {
+        network.eval();
+        using var noGrad = no_grad();
+        double lossSum = 0;
+        long correct = 0;
+        for (long start = 0; start < data.Count; start += EvaluationBatchSize)
+        {
+            using var scope = NewDisposeScope();
+            long length = Math.Min(EvaluationBatchSize, data.Count - start);
+            Tensor logits = network.forward(data.Features.narrow(0, start, length));
+            Tensor labels = data.Labels.narrow(0, start, length);
+            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(labels).sum().item<long>();
+        }
+        return (lossSum / data.Count, (double)correct / data.Count);
+    }
+}
