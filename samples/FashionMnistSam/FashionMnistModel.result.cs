@@ -1,0 +1,21 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace FashionMnistSam;
+
+public static partial class FashionMnistModel
+{
+    /// <summary>A trained model with its test metrics, and the rows the side-by-side table prints.</summary>
+    public sealed record Result(ITransformer Model, MulticlassClassificationMetrics Metrics, TimeSpan TrainingTime)
+    {
+        public static readonly (string Label, Func<Result, string> Value)[] Rows =
+        {
+            ("Micro accuracy", r => r.Metrics.MicroAccuracy.ToString("P2")),
+            ("Macro accuracy", r => r.Metrics.MacroAccuracy.ToString("P2")),
+            ("Log-loss", r => r.Metrics.LogLoss.ToString("F4")),
+            ("Log-loss reduction", r => r.Metrics.LogLossReduction.ToString("F4")),
+            ("Top-3 accuracy", r => r.Metrics.TopKAccuracyForAllK[2].ToString("P2")),
+            ("Training seconds", r => r.TrainingTime.TotalSeconds.ToString("F1")),
+        };
+    }
+}
