@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Benchmarks;
+
+/// <summary>The plain TorchSharp training loop a user would write by hand: shuffle, slice, forward, backward, SGD step.</summary>
+internal static class HandWrittenLoop
+{
+    /// <summary>Trains one SGD epoch over the tensors and returns its wall-clock seconds.</summary>
+    public static double SgdEpoch(Sequential network, Tensor features, Tensor labels, int batchSize, optim.Optimizer optimizer, Generator generator)
+    {
+        var clock = Stopwatch.StartNew();
+        network.train();
+        long rows = labels.shape[0];
+        using Tensor order = randperm(rows, generator: generator);
+        for (long start = 0; start < rows; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            Tensor index = order.narrow(0, start, Math.Min(batchSize, rows - start));
+            optimizer.zero_grad();
+            Tensor logits = network.forward(features.index_select(0, index));
+            Tensor loss = nn.functional.cross_entropy(logits, labels.index_select(0, index));
+            loss.backward();
+            optimizer.step();
+            loss.item<float>();
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+}
