@@ -6,7 +6,7 @@ namespace Microsoft.ML.Sharpness.Data;
 /// <summary>A data view's images and labels copied once into two tensors, so that training epochs do no per-row work.</summary>
 internal sealed class ImageTensors : IDisposable
 {
-    private ImageTensors(Tensor features, Tensor labels)
+    internal ImageTensors(Tensor features, Tensor labels)
     {
         Features = features;
         Labels = labels;
