@@ -26,12 +26,13 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
         RegisterComponents();
     }
 
+    // Layers are invoked with call() so that forward hooks (per-example gradients) see them.
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor residual = functional.relu(bn1.forward(conv1.forward(input)));
-        residual = bn2.forward(conv2.forward(residual));
-        Tensor identity = shortcut?.forward(input) ?? input;
+        Tensor residual = functional.relu(bn1.call(conv1.call(input)));
+        residual = bn2.call(conv2.call(residual));
+        Tensor identity = shortcut?.call(input) ?? input;
         return functional.relu(residual + identity).MoveToOuterDisposeScope();
     }
 

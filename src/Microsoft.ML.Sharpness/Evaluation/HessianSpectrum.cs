@@ -1,0 +1,124 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Evaluation;
+
+/// <summary>One Hessian eigenvalue found by power iteration, with the iterations it took and whether it met the tolerance.</summary>
+internal readonly record struct PowerIterationResult(double Eigenvalue, int Iterations, bool Converged);
+
+/// <summary>An estimate with the standard error of its mean over <paramref name="Samples"/> random samples.</summary>
+internal readonly record struct Estimate(double Value, double StandardError, int Samples);
+
+/// <summary>A spectral density as nodes (eigenvalue estimates) and weights that sum to one, averaged over random starts.</summary>
+internal sealed record SpectralDensity(IReadOnlyList<double> Nodes, IReadOnlyList<double> Weights, int Runs, int LanczosSteps);
+
+/// <summary>
+/// The Hessian of a <see cref="LossSurface"/> seen only through Hessian-vector products, as in PyHessian (Yao et al. 2020):
+/// top eigenvalues by power iteration with deflation, the trace by Hutchinson's estimator, the density by stochastic
+/// Lanczos quadrature (Ghorbani et al. 2019).
+/// </summary>
+internal static class HessianSpectrum
+{
+    /// <summary>
+    /// The <paramref name="count"/> eigenvalues of largest magnitude: power iteration v ← Hv/‖Hv‖ with v kept orthogonal to the
+    /// eigenvectors already found, λ = vᵀHv, until |λ − λ_prev| ≤ tolerance·(|λ_prev| + 1e-6).
+    /// </summary>
+    public static IReadOnlyList<PowerIterationResult> TopEigenvalues(LossSurface surface, int count, int maxIterations, double tolerance, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var found = new List<Tensor>();
+        var results = new List<PowerIterationResult>();
+        for (int k = 0; k < count; k++)
+        {
+            Tensor v = Normalize(Orthogonalize(randn(surface.Dimension, generator: generator), found));
+            double eigenvalue = 0;
+            bool converged = false;
+            int iteration = 0;
+            while (iteration < maxIterations && !converged)
+            {
+                iteration++;
+                Tensor hv = surface.HessianVectorProduct(v);
+                double previous = eigenvalue;
+                eigenvalue = hv.dot(v).item<float>();
+                converged = iteration > 1 && Math.Abs(eigenvalue - previous) <= tolerance * (Math.Abs(previous) + 1e-6);
+                v = Normalize(Orthogonalize(hv, found));
+            }
+            found.Add(v);
+            results.Add(new PowerIterationResult(eigenvalue, iteration, converged));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Hutchinson (1990): tr(H) = E[zᵀHz] for Rademacher z; probes are drawn until <paramref name="maxProbes"/>, or, after
+    /// <paramref name="minProbes"/>, until the standard error falls below <paramref name="relativeTolerance"/>·|mean|.
+    /// </summary>
+    public static Estimate Trace(LossSurface surface, int minProbes, int maxProbes, double relativeTolerance, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var samples = new List<double>();
+        while (samples.Count < maxProbes)
+        {
+            using var probeScope = NewDisposeScope();
+            Tensor z = randint(0, 2, surface.Dimension, generator: generator).to_type(ScalarType.Float32).mul_(2).sub_(1);
+            samples.Add(surface.HessianVectorProduct(z).dot(z).item<float>());
+            var estimate = Statistics.MeanAndStandardError(samples);
+            if (samples.Count >= minProbes && estimate.StandardError <= relativeTolerance * Math.Abs(estimate.Value)) break;
+        }
+        return Statistics.MeanAndStandardError(samples);
+    }
+
+    /// <summary>
+    /// Stochastic Lanczos quadrature: <paramref name="runs"/> Lanczos runs of <paramref name="steps"/> steps from random unit
+    /// vectors (full reorthogonalization); each run's tridiagonal T gives nodes θⱼ (its eigenvalues) with weights τⱼ² (the
+    /// squared first components of its eigenvectors), averaged over runs.
+    /// </summary>
+    public static SpectralDensity Density(LossSurface surface, int runs, int steps, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var nodes = new List<double>();
+        var weights = new List<double>();
+        int m = (int)Math.Min(steps, surface.Dimension);
+        for (int run = 0; run < runs; run++)
+        {
+            using var runScope = NewDisposeScope();
+            var basis = new List<Tensor> { Normalize(randn(surface.Dimension, generator: generator)) };
+            var alpha = new double[m];
+            var beta = new double[m];
+            int size = m;
+            for (int j = 0; j < m; j++)
+            {
+                Tensor w = surface.HessianVectorProduct(basis[j]);
+                alpha[j] = w.dot(basis[j]).item<float>();
+                w = Orthogonalize(w, basis);
+                if (j == m - 1) break;
+                beta[j] = w.norm().item<float>();
+                if (beta[j] < 1e-10) { size = j + 1; break; }
+                basis.Add(w.div(beta[j]));
+            }
+            Tensor tridiagonal = zeros(size, size, dtype: ScalarType.Float64);
+            for (int j = 0; j < size; j++)
+            {
+                tridiagonal[j, j] = alpha[j];
+                if (j + 1 < size) { tridiagonal[j, j + 1] = beta[j]; tridiagonal[j + 1, j] = beta[j]; }
+            }
+            var (values, vectors) = linalg.eigh(tridiagonal);
+            for (int j = 0; j < size; j++)
+            {
+                nodes.Add(values[j].item<double>());
+                weights.Add(Math.Pow(vectors[0, j].item<double>(), 2) / runs);
+            }
+        }
+        return new SpectralDensity(nodes, weights, runs, m);
+    }
+
+    private static Tensor Orthogonalize(Tensor v, IReadOnlyList<Tensor> basis)
+    {
+        foreach (var u in basis) v = v.sub(u.mul(u.dot(v)));
+        return v;
+    }
+
+    private static Tensor Normalize(Tensor v) => v.div(v.norm().item<float>() + 1e-12);
+}
