@@ -46,30 +46,32 @@ internal sealed class PerExampleGradients
 
     private PerRowGradientStatistics[] Batched(Tensor images, Func<Tensor, Tensor, IReadOnlyList<Tensor>> objectives)
     {
-        var records = new List<(nn.Module<Tensor, Tensor> Layer, Tensor Input, Tensor Output)>();
+        // Each layer's output Y gets a zero probe Z added, Y + Z flowing on: ∂f/∂Z = ∂f/∂Y, and the probes are leaves,
+        // so one autograd.grad call returns every layer's output gradient.
+        var records = new List<(nn.Module<Tensor, Tensor> Layer, Tensor Input, Tensor Output, Tensor Probe)>();
         var hooks = layers.Select(layer => layer.register_forward_hook((module, input, output) =>
         {
-            // The output itself (a node of the graph) is differentiated; the input is only read, through an alias we own.
-            records.Add((module, input.alias().DetachFromDisposeScope(), output.DetachFromDisposeScope()));
-            return output;
+            Tensor probe = zeros_like(output).requires_grad_(true).DetachFromDisposeScope();
+            records.Add((module, input.detach().DetachFromDisposeScope(), output.detach().DetachFromDisposeScope(), probe));
+            return output.add(probe);
         })).ToArray();
         try
         {
             Tensor logits = network.call(images);
             var perRow = objectives(logits, arange(images.shape[0]));
-            var outputs = records.Select(r => r.Output).ToArray();
+            var probes = records.Select(r => r.Probe).ToArray();
             var results = new PerRowGradientStatistics[perRow.Count];
             for (int o = 0; o < perRow.Count; o++)
             {
-                var outputGradients = Gradients.Of(perRow[o].sum(), outputs, retainGraph: o < perRow.Count - 1);
+                var outputGradients = Gradients.Of(perRow[o].sum(), probes, retainGraph: o < perRow.Count - 1);
                 Tensor squared = zeros(images.shape[0]), products = zeros(images.shape[0]);
                 for (int l = 0; l < records.Count; l++)
                 {
-                    var (layer, input, output) = records[l];
+                    var (layer, input, output, _) = records[l];
                     using var noGrad = no_grad();
-                    Tensor g = outputGradients[l].detach();
-                    squared.add_(SquaredNorms(layer, input.detach(), g));
-                    products.add_(g.mul(output.detach()).flatten(1).sum(1));
+                    Tensor g = outputGradients[l];
+                    squared.add_(SquaredNorms(layer, input, g));
+                    products.add_(g.mul(output).flatten(1).sum(1));
                 }
                 results[o] = new PerRowGradientStatistics(squared, products);
             }
@@ -78,7 +80,7 @@ internal sealed class PerExampleGradients
         finally
         {
             foreach (var hook in hooks) hook.remove();
-            foreach (var (_, input, output) in records) { input.Dispose(); output.Dispose(); }
+            foreach (var (_, input, output, probe) in records) { input.Dispose(); output.Dispose(); probe.Dispose(); }
         }
     }
 
