@@ -2,6 +2,7 @@ using Microsoft.ML.Sharpness;
 using Microsoft.ML.Sharpness.Benchmarks;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Runtime;
 using Microsoft.ML.Sharpness.Trainer;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,6 +18,7 @@ int rounds = args.Length > 1 ? int.Parse(args[1]) : 7;
 int threads = args.Length > 2 ? int.Parse(args[2]) : 2;
 const int BatchSize = 128, Classes = 10, Side = 28;
 set_num_threads(threads);
+NativeMemoryTuning.Apply(); // as SamImageClassifierTrainer.Fit does; it applies to every contender in this process
 
 manual_seed(1);
 using var features = rand(rows, 1, Side, Side);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sharpness.Data;
+using Microsoft.ML.Sharpness.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Evaluation;
@@ -25,6 +26,7 @@ internal sealed class SharpnessEvaluator
         var mlContext = environment as MLContext ?? new MLContext(options.Seed);
         using IChannel channel = environment.Start("EvaluateWithSharpness");
         void Log(string message) => channel.Info(MessageSensitivity.None, message);
+        NativeMemoryTuning.Apply();
         if (options.NumberOfThreads is int threads) set_num_threads(threads);
 
         IDataView scored = model.Transform(mlContext.Data.TakeRows(data, options.MaxRows));

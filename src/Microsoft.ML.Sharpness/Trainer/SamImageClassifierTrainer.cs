@@ -52,6 +52,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         using IChannel channel = environment.Start("SamImageClassifier");
         void Log(string message) => channel.Info(MessageSensitivity.None, message);
 
+        NativeMemoryTuning.Apply();
         if (options.NumberOfThreads is int threads) set_num_threads(threads);
         Device device = DeviceSelection.Select(options.Device, options.FallbackToCpu, Log);
         using var train = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");

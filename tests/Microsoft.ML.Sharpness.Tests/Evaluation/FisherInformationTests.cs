@@ -72,6 +72,18 @@ public sealed class FisherInformationTests
         Assert.IsTrue(Math.Abs(sampled.Value - exact) <= 3 * sampled.StandardError, $"sampled {sampled.Value} ± {sampled.StandardError}, exact {exact}");
     }
 
+    [TestMethod]
+    public void HessianTraceOfAPiecewiseLinearNetworkEqualsItsModelFisherTrace()
+    {
+        // With ReLU, max-pooling and inference-mode BatchNorm the logits are linear in each single weight, so the Hessian's
+        // diagonal is the Gauss–Newton diagonal, and for cross-entropy tr(GGN) = tr(model Fisher) (Martens 2020, §9).
+        var network = TinyNetworks.AllLayerKinds(seed: 1);
+        var (x, y) = TinyNetworks.Data(new long[] { 100, 2, 8, 8 }, 3, seed: 2);
+        double fisher = FisherInformation.Compute(new PerExampleGradients(network), x, y, 0, seed: 1).ModelTrace;
+        var trace = HessianSpectrum.Trace(new NetworkLossSurface(network, x, y), 400, 400, 0, seed: 1);
+        Assert.IsTrue(Math.Abs(trace.Value - fisher) <= 3 * trace.StandardError, $"Hutchinson {trace.Value} ± {trace.StandardError}, model Fisher {fisher}");
+    }
+
     private static void AssertTrickMatchesLoop(Sequential network, Tensor x, Tensor y)
     {
         var trick = new PerExampleGradients(network);

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Sharpness;
+using Microsoft.ML.Sharpness.Benchmarks;
+using Microsoft.ML.Sharpness.Data;
+using Microsoft.ML.Sharpness.Evaluation;
+using Microsoft.ML.Transforms.Image;
+using static TorchSharp.torch;
+
+// The evaluator on a real model: a ConvNet trained with SGD on the shipped Fashion-MNIST subset, evaluated with the
+// default EvaluateWithSharpness settings on the first 1000 test rows; prints the table and the seconds of each measure,
+// then times the Fisher traces with the per-example trick against the per-row loop on the same rows (one run, as a ratio).
+// With --export DIR it also writes the model and the rows for bench/python/sharpness_reference.py.
+// Usage: dotnet run -c Release --project bench/EvaluatorBenchmarks -- [--threads 2] [--fisher-rows 200] [--export DIR]
+int threads = Option("--threads", 2), fisherRows = Option("--fisher-rows", 200);
+string? export = args.SkipWhile(a => a != "--export").Skip(1).FirstOrDefault();
+set_num_threads(threads);
+
+string root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "SharpnessML.sln"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("Run from inside the repository.");
+string dataFolder = Path.Combine(root, "samples", "data", "fashion-mnist-subset");
+
+var ml = new MLContext(seed: 1);
+IDataView Load(string file) => ml.Data.LoadFromTextFile<IndexRow>(Path.Combine(dataFolder, file), separatorChar: '\t', hasHeader: true);
+var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+    .Append(ml.Transforms.LoadImages("Image", dataFolder, "ImagePath"))
+    .Append(ml.Transforms.ResizeImages("Image", 28, 28))
+    .Append(ml.Transforms.ExtractPixels("Features", "Image", ImagePixelExtractingEstimator.ColorBits.Red, interleavePixelColors: false, scaleImage: 1f / 255))
+    .Append(ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions
+    {
+        Optimizer = SharpnessOptimizer.Sgd, Architecture = ImageClassifierArchitecture.ConvNet, Epochs = 5, BatchSize = 128,
+    }));
+var clock = Stopwatch.StartNew();
+var model = pipeline.Fit(Load("train.tsv"));
+Console.WriteLine($"Trained a ConvNet with SGD on {dataFolder} (train.tsv, 5 epochs) in {clock.Elapsed.TotalSeconds:F0} s; {threads} threads.");
+
+var test = Load("test.tsv");
+clock.Restart();
+var metrics = ml.MulticlassClassification.EvaluateWithSharpness(model, test);
+double total = clock.Elapsed.TotalSeconds;
+Console.WriteLine();
+Console.WriteLine(metrics);
+Console.WriteLine("| measure | seconds |");
+Console.WriteLine("|---|---|");
+foreach (var (name, seconds) in metrics.Seconds) Console.WriteLine($"| {name} | {seconds:F1} |");
+Console.WriteLine($"| **EvaluateWithSharpness, defaults, {metrics.Rows} rows (total, with image loading and ML.NET's evaluator)** | **{total:F1}** |");
+
+var classifier = SamImageClassifierModel.FromTransformer(model);
+var info = classifier.Info;
+var scored = model.Transform(ml.Data.TakeRows(test, 1000));
+using var rows = ImageTensors.Load(scored, info.FeatureColumnName, info.LabelColumnName,
+    ImageColumns.Inspect(scored.Schema, info.FeatureColumnName, info.LabelColumnName), CPU, "test rows");
+
+Tensor images = rows.Features.narrow(0, 0, fisherRows), labels = rows.Labels.narrow(0, 0, fisherRows);
+double Time(bool rowLoop, out FisherResult result)
+{
+    var watch = Stopwatch.StartNew();
+    result = FisherInformation.Compute(new PerExampleGradients(classifier.Network, rowLoop), images, labels, 0, 1);
+    return watch.Elapsed.TotalSeconds;
+}
+Time(false, out _); // warm-up
+double trick = Time(false, out var fast), loop = Time(true, out var slow);
+Console.WriteLine();
+Console.WriteLine($"Fisher traces (empirical + exact model Fisher over 10 classes + Fisher–Rao norm) on {fisherRows} rows:");
+Console.WriteLine("| method | seconds | empirical trace | model trace |");
+Console.WriteLine("|---|---|---|---|");
+Console.WriteLine($"| per-example trick | {trick:F2} | {fast.EmpiricalTrace:G6} | {fast.ModelTrace:G6} |");
+Console.WriteLine($"| per-row loop | {loop:F2} | {slow.EmpiricalTrace:G6} | {slow.ModelTrace:G6} |");
+Console.WriteLine($"| speed-up | {loop / trick:F1}× | | |");
+
+if (export is not null)
+{
+    ExchangeExport.Write(export, classifier, rows.Features, rows.Labels);
+    File.WriteAllText(Path.Combine(export, "dotnet_metrics.json"), metrics.ToJson());
+    Console.WriteLine($"\nWrote the model, {rows.Count} rows and the metrics to {export}.");
+}
+
+int Option(string name, int fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+}
+
+internal sealed class IndexRow
+{
+    [LoadColumn(0)] public string ImagePath { get; set; } = "";
+    [LoadColumn(1)] public string Label { get; set; } = "";
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Sharpness.Tests.Evaluation;
+
+[TestClass]
+public sealed class EvaluateWithSharpnessTests
+{
+    private static readonly SharpnessEvaluationOptions Quick = new()
+    {
+        Measures = SharpnessMeasures.All,
+        MaxRows = 96,
+        KeskarIterations = 3,
+        KeskarSubspaceDimension = 10,
+        Rhos = new[] { 0.05 },
+        SharpnessBatchSize = 32,
+        PowerIterations = 20,
+        TraceMinProbes = 5,
+        TraceMaxProbes = 10,
+        DensityLanczosSteps = 10,
+        MinibatchSize = 16,
+        MinibatchPairs = 4,
+    };
+
+    private static (MLContext MlContext, ITransformer Model, IDataView Data) Trained()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(SyntheticImages.Rows(128, 4, seed: 3));
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions { Epochs = 2, BatchSize = 32 }))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        return (ml, pipeline.Fit(data), data);
+    }
+
+    [TestMethod]
+    public void ReportsTheStandardMetricsAndEveryMeasureConsistently()
+    {
+        var (ml, model, data) = Trained();
+        var metrics = ml.MulticlassClassification.EvaluateWithSharpness(model, data, Quick);
+
+        Assert.AreEqual(96, metrics.Rows, "the first MaxRows rows");
+        Assert.AreEqual(metrics.Standard.MicroAccuracy, metrics.Accuracy, 1e-9, "ML.NET and TorchSharp agree on accuracy");
+        Assert.AreEqual(metrics.Standard.LogLoss, metrics.Loss, 1e-4, "ML.NET's log-loss is L(w)");
+        Assert.AreEqual(4, metrics.Keskar.Count, "two ε in the full space and in the subspace");
+        Assert.IsTrue(metrics.Keskar.All(k => k.Value >= 0 && k.LargestBoxFraction <= 1 + 1e-6));
+        Assert.IsTrue(metrics.Sam.Single().Value > 0 && metrics.AdaptiveSam.Single().Value > 0);
+        Assert.AreEqual(3, metrics.MSharpness.Single().SubBatches, "96 rows in sub-batches of 32");
+        Assert.IsTrue(metrics.HessianEigenvalues.Single().Value > 0);
+        Assert.IsTrue(metrics.HessianTrace!.Samples >= 5);
+        Assert.AreEqual(1, metrics.HessianDensity!.Weights.Sum(), 1e-4);
+        Assert.IsTrue(metrics.Fisher!.EmpiricalTrace > 0 && metrics.Fisher.ModelTrace.Value > 0);
+        Assert.AreEqual("per-example trick", metrics.Fisher.Method);
+        Assert.AreEqual(4, metrics.MinibatchGradients!.Pairs);
+        Assert.IsTrue(metrics.MinibatchGradients.MeanCosine.Value is > -1 and <= 1);
+
+        var values = metrics.ToDictionary();
+        Assert.AreEqual(metrics.Sam[0].Value, values["Sam[rho=0.05,k=1]"]);
+        Assert.AreEqual(metrics.HessianTrace.StandardError!.Value, values["HessianTrace.StandardError"]);
+        Assert.AreEqual(metrics.Standard.MicroAccuracy, values["Standard.MicroAccuracy"]);
+        using var json = JsonDocument.Parse(metrics.ToJson());
+        Assert.AreEqual(metrics.Loss, json.RootElement.GetProperty("Loss").GetDouble(), 1e-12);
+        Assert.AreEqual(metrics.Standard.LogLoss, json.RootElement.GetProperty("StandardMetrics").GetProperty("LogLoss").GetDouble(), 1e-12);
+        string table = metrics.ToString();
+        foreach (string row in new[] { "Micro-accuracy (ML.NET)", "Keskar ε-sharpness", "SAM sharpness", "Hessian eigenvalue λ1", "Empirical Fisher trace", "Gradient-noise trace" })
+            StringAssert.Contains(table, row);
+    }
+
+    [TestMethod]
+    public void AModelFreshFromFitAndTheSameModelAfterSaveAndLoadGiveTheSameResult()
+    {
+        var (ml, model, data) = Trained();
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var fresh = new MLContext(seed: 5);
+        var loaded = fresh.Model.Load(stream, out _);
+
+        var options = new SharpnessEvaluationOptions
+        {
+            MaxRows = Quick.MaxRows, KeskarIterations = 3, KeskarSubspaceDimension = 10, Rhos = new[] { 0.05 }, SharpnessBatchSize = 32,
+            PowerIterations = 20, TraceMinProbes = 5, TraceMaxProbes = 5, MinibatchSize = 16, MinibatchPairs = 4,
+        };
+        var before = ml.MulticlassClassification.EvaluateWithSharpness(model, data, options).ToDictionary();
+        var after = fresh.MulticlassClassification.EvaluateWithSharpness(loaded, data, options).ToDictionary();
+        foreach (var (name, value) in before.Where(kv => !kv.Key.StartsWith("Seconds.", StringComparison.Ordinal)))
+            Assert.AreEqual(value, after[name], 1e-5 * Math.Max(1, Math.Abs(value)), name);
+    }
+
+    [TestMethod]
+    public void BadInputGetsAClearError()
+    {
+        var (ml, model, data) = Trained();
+        var transformsOnly = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
+        var noSam = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.EvaluateWithSharpness(transformsOnly, data));
+        StringAssert.Contains(noSam.Message, "holds no SamImageClassifier model");
+
+        var unlabeled = ml.Data.LoadFromEnumerable(SyntheticImages.Rows(8, 4, seed: 3).Select(r => new FeaturesOnly { Features = r.Features }));
+        var noLabel = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.EvaluateWithSharpness(
+            ml.MulticlassClassification.Trainers.SamImageClassifier(epochs: 1).Fit(SyntheticImages.Keyed(ml, SyntheticImages.Rows(32, 4, 3))), unlabeled));
+        StringAssert.Contains(noLabel.Message, "label column 'Label'");
+
+        var badRows = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.EvaluateWithSharpness(model, data, new SharpnessEvaluationOptions { MaxRows = 0 }));
+        StringAssert.Contains(badRows.Message, "MaxRows is 0");
+        var badRho = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.EvaluateWithSharpness(model, data, new SharpnessEvaluationOptions { Rhos = new[] { 0.05, -0.1 } }));
+        StringAssert.Contains(badRho.Message, "Rhos is {0.05, -0.1}");
+
+        var empty = ml.Data.LoadFromEnumerable(Array.Empty<SyntheticImages.Row>());
+        var noRows = Assert.ThrowsExactly<InvalidOperationException>(() => ml.MulticlassClassification.EvaluateWithSharpness(model, empty));
+        StringAssert.Contains(noRows.Message, "has no rows");
+    }
+
+    private sealed class FeaturesOnly
+    {
+        [VectorType(1, SyntheticImages.Size, SyntheticImages.Size)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+    }
+}
