@@ -45,7 +45,7 @@ internal static class KeskarMaximization
         double bestLoss = baseLoss, bestFraction = 0, stepLength = 1;
         for (int iteration = 1; iteration <= iterations; iteration++, stepLength /= 2)
         {
-            y.add_(pullBack(gradient).sign_().mul_(bound), alpha: stepLength);
+            y.add_(pullBack(gradient).sign().mul_(bound), alpha: stepLength);
             y = y.clamp(-bound, bound);
             double loss;
             if (iteration < iterations) (loss, gradient) = surface.LossAndGradient(lift(y));

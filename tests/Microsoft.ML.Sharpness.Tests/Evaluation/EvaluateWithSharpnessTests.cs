@@ -87,6 +87,24 @@ public sealed class EvaluateWithSharpnessTests
     }
 
     [TestMethod]
+    public void EachMeasureIsTheSameAloneAsWithTheOthers()
+    {
+        // The measures share L(w) and ∇L(w); none may change what the others see.
+        var (ml, model, data) = Trained();
+        var together = ml.MulticlassClassification.EvaluateWithSharpness(model, data, Quick).ToDictionary();
+        foreach (var measure in new[] { SharpnessMeasures.Sam, SharpnessMeasures.AdaptiveSam, SharpnessMeasures.MinibatchGradients, SharpnessMeasures.KeskarSubspace })
+        {
+            var alone = ml.MulticlassClassification.EvaluateWithSharpness(model, data, new SharpnessEvaluationOptions
+            {
+                Measures = measure, MaxRows = Quick.MaxRows, KeskarIterations = Quick.KeskarIterations, KeskarSubspaceDimension = Quick.KeskarSubspaceDimension,
+                Rhos = Quick.Rhos, MinibatchSize = Quick.MinibatchSize, MinibatchPairs = Quick.MinibatchPairs,
+            }).ToDictionary();
+            foreach (var (name, value) in alone.Where(kv => !kv.Key.StartsWith("Seconds.", StringComparison.Ordinal)))
+                Assert.AreEqual(together[name], value, 1e-6 * Math.Max(1, Math.Abs(value)), $"{measure}: {name}");
+        }
+    }
+
+    [TestMethod]
     public void BadInputGetsAClearError()
     {
         var (ml, model, data) = Trained();
