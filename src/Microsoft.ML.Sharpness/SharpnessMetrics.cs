@@ -154,7 +154,7 @@ public sealed record SharpnessMetrics
             var e = HessianEigenvalues[i];
             rows.Add(($"Hessian eigenvalue λ{i + 1}", $"{e.Iterations} power iterations{(e.Converged ? "" : ", not converged")}", Format(e.Value)));
         }
-        if (HessianTrace is { } trace) rows.Add(("Hessian trace", $"Hutchinson, {trace.Samples} probes", Format(trace.Value, trace.StandardError)));
+        if (HessianTrace is { } trace) rows.Add(("Hessian trace", $"{trace.Method}, {trace.Samples} Hessian-vector products", Format(trace.Value, trace.StandardError)));
         if (HessianDensity is { } density) rows.Add(("Hessian density", $"SLQ, {density.Runs} run(s) × {density.LanczosSteps} steps", $"{density.Nodes.Count} nodes"));
         if (Fisher is { } fisher)
         {
@@ -222,7 +222,11 @@ public sealed record RadiusSharpness(double Rho, int AscentSteps, double Value, 
 public sealed record HessianEigenvalue(double Value, int Iterations, bool Converged);
 
 /// <summary>A stochastic estimate: the mean over <paramref name="Samples"/> samples and its standard error (null when exact).</summary>
-public sealed record StochasticValue(double Value, double? StandardError, int Samples);
+/// <param name="Value">The estimate.</param>
+/// <param name="StandardError">Its standard error; null when the value is exact.</param>
+/// <param name="Samples">Random samples (probes, pairs, sampled labels) it used; 0 when exact.</param>
+/// <param name="Method">The estimator, where there is a choice.</param>
+public sealed record StochasticValue(double Value, double? StandardError, int Samples, string? Method = null);
 
 /// <summary>The Hessian eigenvalue density: nodes and weights (summing to one) of stochastic Lanczos quadrature.</summary>
 public sealed record HessianDensity(IReadOnlyList<double> Nodes, IReadOnlyList<double> Weights, int Runs, int LanczosSteps);

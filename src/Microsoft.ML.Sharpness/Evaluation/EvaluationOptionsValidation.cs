@@ -18,9 +18,9 @@ internal static class EvaluationOptionsValidation
         Require(options.HessianEigenvalueCount > 0, nameof(options.HessianEigenvalueCount), options.HessianEigenvalueCount, "a positive number of eigenvalues");
         Require(options.PowerIterations > 0, nameof(options.PowerIterations), options.PowerIterations, "a positive number of iterations");
         Require(options.PowerIterationTolerance > 0, nameof(options.PowerIterationTolerance), options.PowerIterationTolerance, "a positive relative tolerance");
-        Require(options.TraceMinProbes > 0, nameof(options.TraceMinProbes), options.TraceMinProbes, "a positive number of probes");
-        Require(options.TraceMaxProbes >= options.TraceMinProbes, nameof(options.TraceMaxProbes), options.TraceMaxProbes, $"at least {nameof(options.TraceMinProbes)} ({options.TraceMinProbes})");
-        Require(options.TraceTolerance >= 0, nameof(options.TraceTolerance), options.TraceTolerance, "a relative tolerance ≥ 0");
+        Require(options.TraceProbes >= (options.TraceEstimator == HessianTraceEstimator.HutchPlusPlus ? 6 : 2), nameof(options.TraceProbes), options.TraceProbes,
+            "at least 2 probes for Hutchinson, 6 for Hutch++ (for a standard error)");
+        Require(Enum.IsDefined(options.TraceEstimator), nameof(options.TraceEstimator), options.TraceEstimator, "one of " + string.Join(", ", Enum.GetNames<HessianTraceEstimator>()));
         Require(options.DensityRuns > 0, nameof(options.DensityRuns), options.DensityRuns, "a positive number of Lanczos runs");
         Require(options.DensityLanczosSteps > 1, nameof(options.DensityLanczosSteps), options.DensityLanczosSteps, "at least 2 Lanczos steps");
         Require(options.ModelFisherSamples >= 0, nameof(options.ModelFisherSamples), options.ModelFisherSamples, "0 (exact over classes) or a positive number of sampled labels");

@@ -92,8 +92,10 @@ internal sealed class SharpnessEvaluator
         StochasticValue? trace = null;
         if (Wants(SharpnessMeasures.HessianTrace))
         {
-            var t = Timed("HessianTrace", () => HessianSpectrum.Trace(surface, options.TraceMinProbes, options.TraceMaxProbes, options.TraceTolerance, options.Seed));
-            trace = new StochasticValue(t.Value, t.StandardError, t.Samples);
+            var t = Timed("HessianTrace", () => options.TraceEstimator == HessianTraceEstimator.HutchPlusPlus
+                ? HessianSpectrum.TraceHutchPlusPlus(surface, options.TraceProbes, options.Seed)
+                : HessianSpectrum.Trace(surface, options.TraceProbes, options.Seed));
+            trace = new StochasticValue(t.Value, t.StandardError, t.Samples, options.TraceEstimator == HessianTraceEstimator.HutchPlusPlus ? "Hutch++" : "Hutchinson");
         }
         HessianDensity? density = null;
         if (Wants(SharpnessMeasures.HessianDensity))

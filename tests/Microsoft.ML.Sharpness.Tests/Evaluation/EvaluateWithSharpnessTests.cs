@@ -15,8 +15,7 @@ public sealed class EvaluateWithSharpnessTests
         Rhos = new[] { 0.05 },
         SharpnessBatchSize = 32,
         PowerIterations = 20,
-        TraceMinProbes = 5,
-        TraceMaxProbes = 10,
+        TraceProbes = 9,
         DensityLanczosSteps = 10,
         MinibatchSize = 16,
         MinibatchPairs = 4,
@@ -46,7 +45,8 @@ public sealed class EvaluateWithSharpnessTests
         Assert.IsTrue(metrics.Sam.Single().Value > 0 && metrics.AdaptiveSam.Single().Value > 0);
         Assert.AreEqual(3, metrics.MSharpness.Single().SubBatches, "96 rows in sub-batches of 32");
         Assert.IsTrue(metrics.HessianEigenvalues.Single().Value > 0);
-        Assert.IsTrue(metrics.HessianTrace!.Samples >= 5);
+        Assert.AreEqual(9, metrics.HessianTrace!.Samples);
+        Assert.AreEqual("Hutch++", metrics.HessianTrace.Method);
         Assert.AreEqual(1, metrics.HessianDensity!.Weights.Sum(), 1e-4);
         Assert.IsTrue(metrics.Fisher!.EmpiricalTrace > 0 && metrics.Fisher.ModelTrace.Value > 0);
         Assert.AreEqual("per-example trick", metrics.Fisher.Method);
@@ -78,7 +78,7 @@ public sealed class EvaluateWithSharpnessTests
         var options = new SharpnessEvaluationOptions
         {
             MaxRows = Quick.MaxRows, KeskarIterations = 3, KeskarSubspaceDimension = 10, Rhos = new[] { 0.05 }, SharpnessBatchSize = 32,
-            PowerIterations = 20, TraceMinProbes = 5, TraceMaxProbes = 5, MinibatchSize = 16, MinibatchPairs = 4,
+            PowerIterations = 20, TraceProbes = 6, MinibatchSize = 16, MinibatchPairs = 4,
         };
         var before = ml.MulticlassClassification.EvaluateWithSharpness(model, data, options).ToDictionary();
         var after = fresh.MulticlassClassification.EvaluateWithSharpness(loaded, data, options).ToDictionary();
