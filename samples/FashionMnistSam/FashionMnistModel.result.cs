@@ -18,4 +18,18 @@ public static partial class FashionMnistModel
             ("Training seconds", r => r.TrainingTime.TotalSeconds.ToString("F1")),
         };
     }
+
+    /// <summary>The sharpness measures the side-by-side table prints, by their <see cref="SharpnessMetrics.ToDictionary"/> names.</summary>
+    public static readonly (string Label, string Key)[] SharpnessRows =
+    {
+        ("Train loss L(w)", "Loss"),
+        ("SAM sharpness ρ=0.05", "Sam[rho=0.05,k=1]"),
+        ("Adaptive sharpness ρ=0.05", "AdaptiveSam[rho=0.05,k=1]"),
+        ("Keskar ε=1e-3 (full)", "Keskar[full space,eps=0.001]"),
+        ("Keskar ε=1e-3 (100-d)", "Keskar[100-d subspace,eps=0.001]"),
+        ("Hessian λ1", "HessianEigenvalue[1]"),
+        ("Hessian trace", "HessianTrace"),
+        ("Empirical Fisher trace", "Fisher.EmpiricalTrace"),
+        ("Local generalization", "Minibatch.LocalGeneralization"),
+    };
 }

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Sharpness;
 
 // Trains the same ConvNet with SGD and with SAM on a Fashion-MNIST subset shipped as PNG files, compares their test
-// metrics, saves the SAM model, loads it back and predicts a few test images.
+// metrics and how sharp each minimum is, saves the SAM model, loads it back and predicts a few test images.
 string dataFolder = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
 int epochs = args.Length > 1 ? int.Parse(args[1]) : 10;
 string modelPath = Path.Combine(Path.GetTempPath(), "fashion-mnist-sam.zip");
@@ -36,6 +36,12 @@ Console.WriteLine();
 Console.WriteLine($"{"Test metric",-24}{results[0].Name,12}{results[1].Name,12}");
 foreach (var (label, value) in FashionMnistModel.Result.Rows)
     Console.WriteLine($"{label,-24}{value(results[0].Result),12}{value(results[1].Result),12}");
+
+Console.WriteLine("\nHow sharp is each minimum? (EvaluateWithSharpness, 1,000 training images, default settings)");
+var sharpness = results.Select(r => FashionMnistModel.EvaluateSharpness(mlContext, r.Result.Model, train).ToDictionary()).ToArray();
+Console.WriteLine($"{"Measure",-28}{results[0].Name,12}{results[1].Name,12}");
+foreach (var (label, key) in FashionMnistModel.SharpnessRows)
+    Console.WriteLine($"{label,-28}{sharpness[0][key],12:G4}{sharpness[1][key],12:G4}");
 
 var sam = results[1].Result.Model;
 mlContext.Model.Save(sam, train.Schema, modelPath);

@@ -1,0 +1,139 @@
+"""Independent PyTorch computation of EvaluateWithSharpness's deterministic measures, on the model and rows that
+bench/EvaluatorBenchmarks exports (--export DIR), compared with SharpnessML's values and seconds (DIR/dotnet_metrics.json).
+
+Definitions (network in eval mode, L = mean cross-entropy over the N rows, w = all trainable parameters):
+  SAM sharpness, k = 1 (Foret et al. 2021):  L(w + rho*g/|g|) - L(w),  g = grad L(w)
+  adaptive sharpness, k = 1 (Kwon et al. 2021):  L(w + rho*T^2 g/|T g|) - L(w),  T = |w| + eta
+  empirical Fisher trace:  (1/N) sum_i |grad l_i|^2;  model Fisher trace:  (1/N) sum_i sum_y p(y|x_i) |grad log p(y|x_i)|^2
+  Fisher-Rao norm (Liang et al. 2019):  (1/N) sum_i <w, grad l_i>^2
+  top Hessian eigenvalue: power iteration on Hessian-vector products (double backward), as PyHessian (Yao et al. 2020)
+  Hessian trace: Hutchinson (1990) with Rademacher probes (stochastic: compared within three standard errors)
+Rows are processed in chunks of 256, as SharpnessML does. Run with Debian's /usr/bin/python3 (python3-torch):
+  MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=2147483647 /usr/bin/python3 bench/python/compare_evaluator.py DIR
+(the same allocator settings SharpnessML applies to itself; see docs/benchmarks.md)."""
+import json, sys, time
+from collections import OrderedDict
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+
+directory = sys.argv[1]
+threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+torch.set_num_threads(threads)
+manifest = json.load(open(f"{directory}/manifest.json"))
+ours = json.load(open(f"{directory}/dotnet_metrics.json"))
+C, H, W, K, N = (manifest[k] for k in ("channels", "height", "width", "classes", "rows"))
+CHUNK = 256
+
+def network(architecture):
+    if architecture == "ConvNet":
+        return nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(C, 32, 3, padding=1, bias=False)), ("bn1", nn.BatchNorm2d(32)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2, 2)),
+            ("conv2", nn.Conv2d(32, 64, 3, padding=1, bias=False)), ("bn2", nn.BatchNorm2d(64)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2, 2)),
+            ("flatten", nn.Flatten()), ("fc1", nn.Linear(64 * (H // 4) * (W // 4), 128)), ("relu3", nn.ReLU()), ("classifier", nn.Linear(128, K))]))
+    layers, inputs = [("flatten", nn.Flatten())], C * H * W
+    for i in range(5):
+        layers += [(f"fc{i}", nn.Linear(inputs, 512)), (f"bn{i}", nn.BatchNorm1d(512)), (f"relu{i}", nn.ReLU())]
+        inputs = 512
+    return nn.Sequential(OrderedDict(layers + [("classifier", nn.Linear(512, K))]))
+
+net = network(manifest["architecture"])
+flat, offset, state = np.fromfile(f"{directory}/weights.bin", dtype=np.float32), 0, net.state_dict()
+for t in manifest["tensors"]:
+    n = int(np.prod(t["shape"]))
+    state[t["name"]].copy_(torch.from_numpy(flat[offset:offset + n].reshape(t["shape"])))
+    offset += n
+assert offset == flat.size, "weights.bin does not match the manifest"
+net.eval()
+X = torch.from_numpy(np.fromfile(f"{directory}/images.bin", dtype=np.float32).reshape(N, C, H, W))
+Y = torch.from_numpy(np.fromfile(f"{directory}/labels.bin", dtype=np.int64))
+P = list(net.parameters())
+w0 = torch.nn.utils.parameters_to_vector(P).detach().clone()
+flatten = lambda grads: torch.cat([g.reshape(-1) for g in grads])
+chunks = [(s, min(CHUNK, N - s)) for s in range(0, N, CHUNK)]
+
+def loss(delta=None):
+    with torch.no_grad():
+        if delta is not None: torch.nn.utils.vector_to_parameters(w0 + delta, P)
+        total = sum(F.cross_entropy(net(X[s:s + n]), Y[s:s + n], reduction="sum").item() for s, n in chunks) / N
+        if delta is not None: torch.nn.utils.vector_to_parameters(w0, P)
+    return total
+
+def loss_and_gradient():
+    g, total = torch.zeros_like(w0), 0.0
+    for s, n in chunks:
+        l = F.cross_entropy(net(X[s:s + n]), Y[s:s + n], reduction="sum")
+        total += l.item(); g += flatten(torch.autograd.grad(l / N, P))
+    return total / N, g
+
+def hvp(v):
+    out = torch.zeros_like(w0)
+    for s, n in chunks:
+        g = flatten(torch.autograd.grad(F.cross_entropy(net(X[s:s + n]), Y[s:s + n], reduction="sum") / N, P, create_graph=True))
+        out += flatten(torch.autograd.grad(g.dot(v), P))
+    return out
+
+results, seconds = {}, {}
+def timed(name, f):
+    start = time.perf_counter(); value = f(); seconds[name] = time.perf_counter() - start; return value
+
+L, g = timed("Loss", loss_and_gradient)
+results["Loss"] = L
+def sam():
+    for rho in ours_rhos:
+        results[f"Sam[rho={rho:g},k=1]"] = loss(rho * g / g.norm()) - L
+ours_rhos = sorted({float(k.split("rho=")[1].split(",")[0]) for k in ours["Sam"] and [f"rho={r['Rho']}," for r in ours["Sam"]]})
+timed("Sam", sam)
+eta = ours["AdaptiveSam"][0]["Eta"] if ours["AdaptiveSam"] else 0.01
+def adaptive():
+    T = w0.abs() + eta
+    for rho in ours_rhos:
+        results[f"AdaptiveSam[rho={rho:g},k=1]"] = loss(rho * T * T * g / (T * g).norm()) - L
+timed("AdaptiveSam", adaptive)
+
+def fisher():
+    empirical = model = fisher_rao = 0.0
+    for i in range(N):
+        log_p = F.log_softmax(net(X[i:i + 1]), 1)[0]; p = log_p.exp().detach()
+        gi = flatten(torch.autograd.grad(-log_p[Y[i]], P, retain_graph=True))
+        empirical += gi.dot(gi).item(); fisher_rao += gi.dot(w0).item() ** 2
+        for y in range(K):
+            gy = flatten(torch.autograd.grad(log_p[y], P, retain_graph=y < K - 1)); model += p[y].item() * gy.dot(gy).item()
+    results["Fisher.EmpiricalTrace"], results["Fisher.ModelTrace"], results["Fisher.FisherRaoNorm"] = empirical / N, model / N, fisher_rao / N
+timed("Fisher", fisher)
+
+def top_eigenvalue(iterations=100, tolerance=1e-3):
+    torch.manual_seed(1); v = torch.randn_like(w0); v /= v.norm(); value = None
+    for it in range(1, iterations + 1):
+        hv = hvp(v); new = hv.dot(v).item(); v = hv / hv.norm()
+        if value is not None and abs(new - value) <= tolerance * (abs(value) + 1e-6): return new, it
+        value = new
+    return value, iterations
+results["HessianEigenvalue[1]"], iterations = timed("HessianEigenvalues", top_eigenvalue)
+
+def hutchinson(probes=45):
+    torch.manual_seed(1); samples = []
+    for _ in range(probes):
+        z = torch.randint(0, 2, w0.shape).float() * 2 - 1; samples.append(hvp(z).dot(z).item())
+    return float(np.mean(samples)), float(np.std(samples, ddof=1) / np.sqrt(probes))
+trace, trace_se = timed("HessianTrace", hutchinson)
+
+print(f"{manifest['architecture']}, {N} rows, {w0.numel():,} parameters, {threads} threads; PyTorch {torch.__version__}\n")
+print("| quantity | SharpnessML | PyTorch | relative difference |")
+print("|---|---|---|---|")
+theirs = ours_values = {}
+flat_ours = {"Loss": ours["Loss"], "HessianEigenvalue[1]": ours["HessianEigenvalues"][0]["Value"],
+             "Fisher.EmpiricalTrace": ours["Fisher"]["EmpiricalTrace"], "Fisher.ModelTrace": ours["Fisher"]["ModelTrace"]["Value"],
+             "Fisher.FisherRaoNorm": ours["Fisher"]["FisherRaoNorm"]}
+for r in ours["Sam"]: flat_ours[f"Sam[rho={r['Rho']:g},k=1]"] = r["Value"]
+for r in ours["AdaptiveSam"]: flat_ours[f"AdaptiveSam[rho={r['Rho']:g},k=1]"] = r["Value"]
+for name, value in results.items():
+    print(f"| {name} | {flat_ours[name]:.6g} | {value:.6g} | {abs(flat_ours[name] - value) / abs(value):.2e} |")
+ht = ours["HessianTrace"]
+print(f"| HessianTrace (stochastic) | {ht['Value']:.5g} ± {ht['StandardError']:.2g} ({ht['Method']}, {ht['Samples']} products) | "
+      f"{trace:.5g} ± {trace_se:.2g} (Hutchinson, 45 probes) | {abs(ht['Value'] - trace) / np.hypot(ht['StandardError'], trace_se):.1f} combined SE |")
+print(f"\nPower iteration: SharpnessML {ours['HessianEigenvalues'][0]['Iterations']} iterations, PyTorch {iterations}.\n")
+print("| measure | SharpnessML seconds | PyTorch seconds | PyTorch / SharpnessML |")
+print("|---|---|---|---|")
+notes = {"Fisher": " (ours: per-example trick; PyTorch: per-row loop)"}
+for name, value in seconds.items():
+    mine = ours["Seconds"][name]
+    print(f"| {name}{notes.get(name, '')} | {mine:.2f} | {value:.2f} | {value / mine:.1f}× |")
