@@ -6,12 +6,14 @@ namespace Microsoft.ML.Sharpness.Evaluation;
 /// <summary>
 /// L(w) = (1/N)·Σᵢ ℓᵢ(w), the mean cross-entropy of a network over N rows, in inference mode (BatchNorm running statistics),
 /// without label smoothing or weight decay; w is every trainable parameter, flattened in <c>parameters()</c> order.
-/// Rows are processed in chunks; Hessian-vector products use double backward (Pearlmutter 1994).
+/// Rows are processed in chunks; Hessian-vector products use double backward (Pearlmutter 1994) through
+/// <see cref="SecondOrderForward"/>.
 /// </summary>
 internal sealed class NetworkLossSurface : LossSurface
 {
     private const long ChunkRows = 256;
     private readonly nn.Module<Tensor, Tensor> network;
+    private readonly Func<Tensor, Tensor> secondOrderNetwork;
     private readonly Parameter[] parameters;
     private readonly Tensor images;
     private readonly Tensor labels;
@@ -22,6 +24,7 @@ internal sealed class NetworkLossSurface : LossSurface
         if (images.shape[0] == 0 || images.shape[0] != labels.shape[0])
             throw new ArgumentException($"Expected at least one row and as many labels as images; got {images.shape[0]} images and {labels.shape[0]} labels.");
         this.network = network;
+        secondOrderNetwork = SecondOrderForward.Of(network);
         this.images = images;
         this.labels = labels;
         parameters = TrainableParameters(network);
@@ -87,7 +90,7 @@ internal sealed class NetworkLossSurface : LossSurface
         foreach (var (start, length) in Chunks())
         {
             using var scope = NewDisposeScope();
-            Tensor loss = ChunkLossSum(start, length) / Rows;
+            Tensor loss = nn.functional.cross_entropy(secondOrderNetwork(images.narrow(0, start, length)), labels.narrow(0, start, length), reduction: nn.Reduction.Sum) / Rows;
             Tensor directional = Gradients.Flatten(Gradients.Of(loss, parameters, createGraph: true)).dot(v);
             product.add_(Gradients.Flatten(Gradients.Of(directional, parameters)));
         }

@@ -27,12 +27,15 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
     }
 
     // Layers are invoked with call() so that forward hooks (per-example gradients) see them.
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Forward(input, (conv, x) => conv.call(x));
+
+    /// <summary>The block with its convolutions computed by <paramref name="convolve"/> (the evaluator's second-order pass swaps them).</summary>
+    internal Tensor Forward(Tensor input, Func<Conv2d, Tensor, Tensor> convolve)
     {
         using var scope = NewDisposeScope();
-        Tensor residual = functional.relu(bn1.call(conv1.call(input)));
-        residual = bn2.call(conv2.call(residual));
-        Tensor identity = shortcut?.call(input) ?? input;
+        Tensor residual = functional.relu(bn1.call(convolve(conv1, input)));
+        residual = bn2.call(convolve(conv2, residual));
+        Tensor identity = shortcut is null ? input : ((BatchNorm2d)shortcut[1]).call(convolve((Conv2d)shortcut[0], input));
         return functional.relu(residual + identity).MoveToOuterDisposeScope();
     }
 

@@ -44,7 +44,7 @@ public sealed class FisherInformationTests
     public void PerExampleTrickMatchesThePerRowLoopOnEveryLayerKind()
     {
         var network = TinyNetworks.AllLayerKinds(seed: 1);
-        var (x, y) = TinyNetworks.Data(new long[] { 150, 2, 8, 8 }, 3, seed: 2);
+        var (x, y) = TinyNetworks.Data(new long[] { 150, 2, 16, 16 }, 3, seed: 2);
         AssertTrickMatchesLoop(network, x, y);
     }
 
@@ -52,11 +52,11 @@ public sealed class FisherInformationTests
     public void PerExampleTrickMatchesThePerRowLoopOnTheResNet()
     {
         manual_seed(3);
-        var network = NetworkFactory.Create(new NetworkShape(ImageClassifierArchitecture.ResNet, 1, 8, 8, 3, 1));
+        var network = NetworkFactory.Create(new NetworkShape(ImageClassifierArchitecture.ResNet, 1, 16, 16, 3, 1));
         using (no_grad())
             foreach (var norm in network.modules().OfType<BatchNorm>()) norm.running_var!.copy_(rand(norm.running_var.shape).add(0.5));
         network.eval();
-        var (x, y) = TinyNetworks.Data(new long[] { 20, 1, 8, 8 }, 3, seed: 2);
+        var (x, y) = TinyNetworks.Data(new long[] { 20, 1, 16, 16 }, 3, seed: 2);
         AssertTrickMatchesLoop(network, x, y);
     }
 
@@ -64,7 +64,7 @@ public sealed class FisherInformationTests
     public void SampledModelFisherIsWithinThreeStandardErrorsOfTheExactOne()
     {
         var network = TinyNetworks.AllLayerKinds(seed: 1);
-        var (x, y) = TinyNetworks.Data(new long[] { 100, 2, 8, 8 }, 3, seed: 2);
+        var (x, y) = TinyNetworks.Data(new long[] { 100, 2, 16, 16 }, 3, seed: 2);
         var gradients = new PerExampleGradients(network);
         double exact = FisherInformation.Compute(gradients, x, y, 0, seed: 1).ModelTrace;
         var sampled = FisherInformation.Compute(gradients, x, y, 20, seed: 1).ModelTraceEstimate!.Value;
@@ -78,7 +78,7 @@ public sealed class FisherInformationTests
         // With ReLU, max-pooling and inference-mode BatchNorm the logits are linear in each single weight, so the Hessian's
         // diagonal is the Gauss–Newton diagonal, and for cross-entropy tr(GGN) = tr(model Fisher) (Martens 2020, §9).
         var network = TinyNetworks.AllLayerKinds(seed: 1);
-        var (x, y) = TinyNetworks.Data(new long[] { 100, 2, 8, 8 }, 3, seed: 2);
+        var (x, y) = TinyNetworks.Data(new long[] { 100, 2, 16, 16 }, 3, seed: 2);
         double fisher = FisherInformation.Compute(new PerExampleGradients(network), x, y, 0, seed: 1).ModelTrace;
         var trace = HessianSpectrum.Trace(new NetworkLossSurface(network, x, y), 400, seed: 1);
         Assert.IsTrue(Math.Abs(trace.Value - fisher) <= 3 * trace.StandardError, $"Hutchinson {trace.Value} ± {trace.StandardError}, model Fisher {fisher}");

@@ -105,7 +105,7 @@ public sealed class SharpnessTests
     public void KeskarSharpnessIsNonNegativeAndItsMaximizerStaysInTheBox()
     {
         var network = TinyNetworks.AllLayerKinds(seed: 1);
-        var (x, y) = TinyNetworks.Data(new long[] { 64, 2, 8, 8 }, 3, seed: 2);
+        var (x, y) = TinyNetworks.Data(new long[] { 64, 2, 16, 16 }, 3, seed: 2);
         var surface = new NetworkLossSurface(network, x, y);
         double loss = surface.Loss();
         foreach (double epsilon in new[] { 1e-3, 5e-4, 1e-1 })
