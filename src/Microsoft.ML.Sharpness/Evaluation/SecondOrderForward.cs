@@ -20,19 +20,25 @@ internal static class SecondOrderForward
         _ => module.call,
     };
 
-    /// <summary>conv(x) as W·unfold(x) + b.</summary>
+    /// <summary>
+    /// conv(x) as W·unfold(x) + b when x depends on the parameters; otherwise (the first layer, the costliest) libtorch's
+    /// convolution, whose second derivatives are right when none flows to its input.
+    /// </summary>
     public static Tensor Convolve(Conv2d conv, Tensor x)
     {
-        if (conv.groups != 1 || conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
+        if (!x.requires_grad || conv.groups != 1 || conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
             return conv.call(x);
         long[] k = conv.kernel_size, d = conv.dilation, p = conv.padding!, s = conv.stride;
         long rows = x.shape[0];
         long height = (x.shape[2] + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0] + 1;
         long width = (x.shape[3] + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1] + 1;
         Tensor patches = nn.functional.unfold(x, (k[0], k[1]), (d[0], d[1]), (p[0], p[1]), (s[0], s[1]));
-        Tensor y = conv.weight!.view(conv.out_channels, -1).matmul(patches);
-        if (conv.bias is { } bias) y = y.add(bias.view(1, -1, 1));
-        return y.view(rows, conv.out_channels, height, width);
+        // one large matrix product: [N·L, C·k·k] × [C·k·k, C_out]
+        Tensor columns = patches.transpose(1, 2).reshape(-1, patches.shape[1]);
+        Tensor y = conv.bias is { } bias
+            ? addmm(bias, columns, conv.weight!.view(conv.out_channels, -1).t(), 1, 1)
+            : columns.mm(conv.weight!.view(conv.out_channels, -1).t());
+        return y.view(rows, height, width, conv.out_channels).permute(0, 3, 1, 2);
     }
 
     private static Func<Tensor, Tensor> Compose(Func<Tensor, Tensor>[] layers) => x =>
