@@ -39,12 +39,20 @@ public sealed class SamImageClassifierModel : IDisposable
     /// transformer chain holding one, fresh from <c>Fit</c> or loaded with <c>mlContext.Model.Load</c> — and rebuilds its network.
     /// The last one wins when the chain holds several.
     /// </summary>
-    public static SamImageClassifierModel FromTransformer(ITransformer model)
+    public static SamImageClassifierModel FromTransformer(ITransformer model) => Find(model, out _);
+
+    /// <summary>As <see cref="FromTransformer"/>; <paramref name="owned"/> tells whether the caller owns (and should dispose) the result,
+    /// rebuilt from a loaded model, or shares it with the fitted transformer that holds it.</summary>
+    internal static SamImageClassifierModel Find(ITransformer model, out bool owned)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Find(model) ?? throw new ArgumentException(
-            $"The model ({model.GetType().Name}) holds no SamImageClassifier model: expected a pipeline fitted with " +
-            "mlContext.MulticlassClassification.Trainers.SamImageClassifier(...), fresh from Fit or loaded with mlContext.Model.Load.", nameof(model));
+        var found = Search(model);
+        if (found is null)
+            throw new ArgumentException(
+                $"The model ({model.GetType().Name}) holds no SamImageClassifier model: expected a pipeline fitted with " +
+                "mlContext.MulticlassClassification.Trainers.SamImageClassifier(...), fresh from Fit or loaded with mlContext.Model.Load.", nameof(model));
+        owned = found.Value.Owned;
+        return found.Value.Model;
     }
 
     /// <summary>Class probabilities [N, K] of images [N, C, H, W] (inference mode, no gradient).</summary>
@@ -54,16 +62,16 @@ public sealed class SamImageClassifierModel : IDisposable
         return nn.functional.softmax(Network.forward(images), 1);
     }
 
-    private static SamImageClassifierModel? Find(ITransformer model)
+    private static (SamImageClassifierModel Model, bool Owned)? Search(ITransformer model)
     {
         switch (model)
         {
             case SamImageClassifierTransformer trained:
-                return trained.Model;
+                return (trained.Model, false);
             case OnnxTransformer onnx:
-                return FromOnnx(OnnxBytesOf(onnx));
+                return FromOnnx(OnnxBytesOf(onnx)) is { } rebuilt ? (rebuilt, true) : null;
             case IEnumerable<ITransformer> chain:
-                return chain.Reverse().Select(Find).FirstOrDefault(found => found != null);
+                return chain.Reverse().Select(Search).FirstOrDefault(found => found != null);
             default:
                 return null;
         }

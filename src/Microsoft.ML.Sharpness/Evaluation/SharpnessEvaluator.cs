@@ -21,7 +21,19 @@ internal sealed class SharpnessEvaluator
 
     public SharpnessMetrics Evaluate(ITransformer model, IDataView data)
     {
-        var classifier = SamImageClassifierModel.FromTransformer(model);
+        var classifier = SamImageClassifierModel.Find(model, out bool owned);
+        try
+        {
+            return Evaluate(model, data, classifier);
+        }
+        finally
+        {
+            if (owned) classifier.Dispose();
+        }
+    }
+
+    private SharpnessMetrics Evaluate(ITransformer model, IDataView data, SamImageClassifierModel classifier)
+    {
         var info = classifier.Info;
         var mlContext = environment as MLContext ?? new MLContext(options.Seed);
         using IChannel channel = environment.Start("EvaluateWithSharpness");
