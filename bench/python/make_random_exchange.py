@@ -1,0 +1,111 @@
+"""The exchange format between SharpnessML (bench/EvaluatorBenchmarks --export DIR) and the PyTorch peer scripts here,
+and a generator of random exchange directories, so that the peer scripts can run without the C# side.
+
+A directory D holds
+  manifest.json  {"architecture": "ConvNet"|"Mlp", "channels": C, "height": H, "width": W, "classes": K, "rows": N,
+                  "tensors": [{"name": "conv1.weight", "shape": [32, 1, 3, 3]}, ...]}
+  weights.bin    the listed state_dict tensors, in that order, float32 little-endian, concatenated
+                 (BatchNorm running_mean/running_var included, num_batches_tracked not)
+  images.bin     float32 little-endian [N, C, H, W];   labels.bin  int64 little-endian [N], classes 0..K-1
+
+Networks (the C# ones; BatchNorm eps 1e-5, momentum 0.1):
+  ConvNet: conv1 3x3(C->32, no bias) bn1 relu1 pool1 | conv2 3x3(32->64, no bias) bn2 relu2 pool2 | flatten fc1(->128) relu3 classifier
+  Mlp (Keskar et al. 2017, F1): flatten, 5 x [fc{i}(->512) bn{i} relu{i}], classifier
+
+Other scripts import network(), load() and tune_malloc() from here. As a script:
+  /usr/bin/python3 make_random_exchange.py D [--arch ConvNet|Mlp] [--rows 1000] [--channels 1] [--size 28] [--classes 10]
+writes D with torch's default initialisation (seed 1), random BatchNorm running statistics (so that eval mode is not the
+identity), uniform [0, 1) images and uniform labels.
+"""
+import argparse, ctypes, json, os, sys
+from collections import OrderedDict
+import numpy as np, torch, torch.nn as nn
+
+
+def tune_malloc():
+    """Raise glibc's mmap and trim thresholds, as SharpnessML does for itself (docs/known-issues.md): with the defaults
+    every large tensor freed and re-allocated in a loop is unmapped and mapped again, and the page faults dominate the
+    per-row Fisher loop (ConvNet, 1000 rows, 2 threads: 228 s with glibc's defaults). Left alone when
+    MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_ is set or SHARPNESS_MALLOC_TUNING=0. Returns what was done."""
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") or os.environ.get("MALLOC_TRIM_THRESHOLD_"): return "environment"
+    if os.environ.get("SHARPNESS_MALLOC_TUNING") == "0" or not sys.platform.startswith("linux"): return "glibc defaults"
+    try:
+        libc, M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = ctypes.CDLL("libc.so.6"), -1, -3
+        ok = libc.mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 and libc.mallopt(M_TRIM_THRESHOLD, 2 ** 31 - 1) == 1
+        return "mallopt mmap 32 MiB, trim 2 GiB" if ok else "glibc defaults (mallopt refused)"
+    except OSError:
+        return "glibc defaults (no libc.so.6)"
+
+
+def network(architecture, channels, height, width, classes):
+    if architecture == "ConvNet":
+        return nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(channels, 32, 3, padding=1, bias=False)), ("bn1", nn.BatchNorm2d(32)), ("relu1", nn.ReLU()),
+            ("pool1", nn.MaxPool2d(2, 2)),
+            ("conv2", nn.Conv2d(32, 64, 3, padding=1, bias=False)), ("bn2", nn.BatchNorm2d(64)), ("relu2", nn.ReLU()),
+            ("pool2", nn.MaxPool2d(2, 2)),
+            ("flatten", nn.Flatten()), ("fc1", nn.Linear(64 * (height // 4) * (width // 4), 128)), ("relu3", nn.ReLU()),
+            ("classifier", nn.Linear(128, classes))]))
+    if architecture == "Mlp":
+        layers, inputs = [("flatten", nn.Flatten())], channels * height * width
+        for i in range(5):
+            layers += [(f"fc{i}", nn.Linear(inputs, 512)), (f"bn{i}", nn.BatchNorm1d(512)), (f"relu{i}", nn.ReLU())]
+            inputs = 512
+        return nn.Sequential(OrderedDict(layers + [("classifier", nn.Linear(512, classes))]))
+    raise ValueError(f"unknown architecture {architecture!r}")
+
+
+def load(directory):
+    """(manifest, network with the exchanged weights, images [N,C,H,W] float32, labels [N] int64)."""
+    with open(os.path.join(directory, "manifest.json")) as f:
+        m = json.load(f)
+    net = network(m["architecture"], m["channels"], m["height"], m["width"], m["classes"])
+    flat, offset, state = np.fromfile(os.path.join(directory, "weights.bin"), dtype="<f4"), 0, net.state_dict()
+    expected = {k for k in state if not k.endswith("num_batches_tracked")}
+    listed = [t["name"] for t in m["tensors"]]
+    assert set(listed) == expected and len(listed) == len(expected), f"manifest tensors {listed} != network {sorted(expected)}"
+    for t in m["tensors"]:
+        n = int(np.prod(t["shape"]))
+        assert list(state[t["name"]].shape) == list(t["shape"]), f"{t['name']}: {t['shape']} != {list(state[t['name']].shape)}"
+        state[t["name"]].copy_(torch.from_numpy(flat[offset:offset + n].reshape(t["shape"]).astype(np.float32)))
+        offset += n
+    assert offset == flat.size, f"weights.bin has {flat.size} floats, the manifest lists {offset}"
+    N, shape = m["rows"], (m["rows"], m["channels"], m["height"], m["width"])
+    images = torch.from_numpy(np.fromfile(os.path.join(directory, "images.bin"), dtype="<f4").astype(np.float32).reshape(shape))
+    labels = torch.from_numpy(np.fromfile(os.path.join(directory, "labels.bin"), dtype="<i8").astype(np.int64))
+    assert labels.shape == (N,) and 0 <= int(labels.min()) and int(labels.max()) < m["classes"], "labels.bin does not match"
+    return m, net, images, labels
+
+
+def write(directory, architecture, net, images, labels, classes):
+    os.makedirs(directory, exist_ok=True)
+    tensors = [(k, v) for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")]
+    with open(os.path.join(directory, "weights.bin"), "wb") as f:
+        for _, v in tensors:
+            f.write(v.detach().contiguous().numpy().astype("<f4").tobytes())
+    images.contiguous().numpy().astype("<f4").tofile(os.path.join(directory, "images.bin"))
+    labels.numpy().astype("<i8").tofile(os.path.join(directory, "labels.bin"))
+    N, C, H, W = images.shape
+    manifest = {"architecture": architecture, "channels": C, "height": H, "width": W, "classes": classes, "rows": N,
+                "tensors": [{"name": k, "shape": list(v.shape)} for k, v in tensors]}
+    with open(os.path.join(directory, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+
+
+if __name__ == "__main__":
+    a = argparse.ArgumentParser(description="Write a random exchange directory.")
+    a.add_argument("directory"); a.add_argument("--arch", default="ConvNet", choices=["ConvNet", "Mlp"])
+    a.add_argument("--rows", type=int, default=1000); a.add_argument("--channels", type=int, default=1)
+    a.add_argument("--size", type=int, default=28); a.add_argument("--classes", type=int, default=10)
+    args = a.parse_args()
+    torch.manual_seed(1)
+    net = network(args.arch, args.channels, args.size, args.size, args.classes)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.running_mean.normal_(0, 0.1); m.running_var.uniform_(0.5, 1.5)
+    images = torch.rand(args.rows, args.channels, args.size, args.size)
+    labels = torch.randint(0, args.classes, (args.rows,))
+    write(args.directory, args.arch, net, images, labels, args.classes)
+    print(f"wrote {args.directory}: {args.arch}, {args.rows} rows, "
+          f"{sum(p.numel() for p in net.parameters()):,} trainable parameters")

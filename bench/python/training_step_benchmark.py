@@ -1,0 +1,83 @@
+"""PyTorch peer of SharpnessML's training-step benchmark: seconds per optimizer step on the network of an exchange
+directory D (see make_random_exchange.py) and its first `batch` rows, network in train mode.
+
+  SGD step  forward, mean cross-entropy, backward, torch.optim.SGD(lr 0.01, momentum 0.9, weight decay 5e-4).step()
+  SAM step  (Foret et al. 2021) g = grad L_B(w); eps = rho g / |g| (rho 0.05, norm over all parameters); w += eps;
+            second forward/backward at w + eps with BatchNorm momentum 0 (running statistics not updated, then
+            restored); w -= eps; the same base SGD step with the gradient taken at w + eps
+Each is timed `steps` times after `warmup` untimed steps, from the exchanged weights; reports the median seconds per
+step, the SAM/SGD ratio, and a 2048x2048 float32 matmul (GFLOP/s) as a yardstick of the machine, as JSON.
+
+  /usr/bin/python3 training_step_benchmark.py D [--threads 2] [--batch 128] [--steps 30] [--warmup 5] [--out result.json]
+"""
+import argparse, json, os, statistics, time
+import torch, torch.nn as nn, torch.nn.functional as F
+from make_random_exchange import load, tune_malloc
+
+
+def sgd_step(net, optimizer, x, y):
+    optimizer.zero_grad(set_to_none=True)
+    F.cross_entropy(net(x), y).backward()
+    optimizer.step()
+
+
+def sam_step(net, optimizer, x, y, rho=0.05):
+    params = [p for p in net.parameters() if p.requires_grad]
+    optimizer.zero_grad(set_to_none=True)
+    F.cross_entropy(net(x), y).backward()
+    with torch.no_grad():
+        norm = torch.norm(torch.stack([p.grad.norm() for p in params]))
+        eps = [p.grad * (rho / norm) for p in params]
+        for p, e in zip(params, eps): p.add_(e)
+    norms = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms: m.momentum = 0.0
+    optimizer.zero_grad(set_to_none=True)
+    F.cross_entropy(net(x), y).backward()
+    for m, momentum in zip(norms, momenta): m.momentum = momentum
+    with torch.no_grad():
+        for p, e in zip(params, eps): p.sub_(e)
+    optimizer.step()
+
+
+def median_seconds(step, directory, batch, steps, warmup):
+    _, net, X, Y = load(directory)  # fresh weights and optimizer state for each kind of step
+    net.train()
+    x, y = X[:batch].contiguous(), Y[:batch].contiguous()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    times = []
+    for i in range(warmup + steps):
+        start = time.perf_counter(); step(net, optimizer, x, y); elapsed = time.perf_counter() - start
+        if i >= warmup: times.append(elapsed)
+    return statistics.median(times), len(y)
+
+
+def matmul_gflops(n=2048, repeats=10):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(2): a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter(); a @ b; times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / statistics.median(times) / 1e9
+
+
+if __name__ == "__main__":
+    a = argparse.ArgumentParser(description="Seconds per SGD and SAM step in PyTorch.")
+    a.add_argument("directory"); a.add_argument("--threads", type=int, default=2); a.add_argument("--batch", type=int, default=128)
+    a.add_argument("--steps", type=int, default=30); a.add_argument("--warmup", type=int, default=5); a.add_argument("--out")
+    args = a.parse_args()
+    malloc = tune_malloc()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    load_average = os.getloadavg()[0]  # above 0 (1 min average): other processes were using the shared cores
+    sgd, rows = median_seconds(sgd_step, args.directory, args.batch, args.steps, args.warmup)
+    sam, _ = median_seconds(sam_step, args.directory, args.batch, args.steps, args.warmup)
+    manifest = json.load(open(f"{args.directory}/manifest.json"))
+    result = {"architecture": manifest["architecture"], "batch": rows, "threads": args.threads, "steps": args.steps,
+              "warmup": args.warmup, "torch": torch.__version__, "malloc": malloc, "sgd_step_seconds": sgd, "sam_step_seconds": sam,
+              "sam_over_sgd": sam / sgd, "matmul_2048_gflops": matmul_gflops(),
+              "load_average_at_start": load_average}
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f: f.write(text + "\n")
