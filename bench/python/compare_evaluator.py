@@ -9,43 +9,23 @@ Definitions (network in eval mode, L = mean cross-entropy over the N rows, w = a
   top Hessian eigenvalue: power iteration on Hessian-vector products (double backward), as PyHessian (Yao et al. 2020)
   Hessian trace: Hutch++ (Meyer et al. 2021) with Rademacher probes (stochastic: compared within three standard errors);
   for a ReLU/max-pool/BatchNorm network it equals the model Fisher trace exactly, which the table also shows
-Rows are processed in chunks of 256, as SharpnessML does. Run with Debian's /usr/bin/python3 (python3-torch):
-  MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=2147483647 /usr/bin/python3 bench/python/compare_evaluator.py DIR
-(the same allocator settings SharpnessML applies to itself; see docs/benchmarks.md)."""
-import json, sys, time
-from collections import OrderedDict
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+Rows are processed in chunks of 256, as SharpnessML does, with the allocator settings SharpnessML applies to itself
+(docs/known-issues.md). Run with Debian's /usr/bin/python3 (python3-torch):
+  /usr/bin/python3 bench/python/compare_evaluator.py DIR [threads]"""
+import json, os, sys, time
+import numpy as np, torch, torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_random_exchange import load, tune_malloc
 
 directory = sys.argv[1]
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 torch.set_num_threads(threads)
-manifest = json.load(open(f"{directory}/manifest.json"))
+malloc = tune_malloc()
+manifest, net, X, Y = load(directory)
 ours = json.load(open(f"{directory}/dotnet_metrics.json"))
-C, H, W, K, N = (manifest[k] for k in ("channels", "height", "width", "classes", "rows"))
+K, N = manifest["classes"], manifest["rows"]
 CHUNK = 256
-
-def network(architecture):
-    if architecture == "ConvNet":
-        return nn.Sequential(OrderedDict([
-            ("conv1", nn.Conv2d(C, 32, 3, padding=1, bias=False)), ("bn1", nn.BatchNorm2d(32)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2, 2)),
-            ("conv2", nn.Conv2d(32, 64, 3, padding=1, bias=False)), ("bn2", nn.BatchNorm2d(64)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2, 2)),
-            ("flatten", nn.Flatten()), ("fc1", nn.Linear(64 * (H // 4) * (W // 4), 128)), ("relu3", nn.ReLU()), ("classifier", nn.Linear(128, K))]))
-    layers, inputs = [("flatten", nn.Flatten())], C * H * W
-    for i in range(5):
-        layers += [(f"fc{i}", nn.Linear(inputs, 512)), (f"bn{i}", nn.BatchNorm1d(512)), (f"relu{i}", nn.ReLU())]
-        inputs = 512
-    return nn.Sequential(OrderedDict(layers + [("classifier", nn.Linear(512, K))]))
-
-net = network(manifest["architecture"])
-flat, offset, state = np.fromfile(f"{directory}/weights.bin", dtype=np.float32), 0, net.state_dict()
-for t in manifest["tensors"]:
-    n = int(np.prod(t["shape"]))
-    state[t["name"]].copy_(torch.from_numpy(flat[offset:offset + n].reshape(t["shape"])))
-    offset += n
-assert offset == flat.size, "weights.bin does not match the manifest"
 net.eval()
-X = torch.from_numpy(np.fromfile(f"{directory}/images.bin", dtype=np.float32).reshape(N, C, H, W))
-Y = torch.from_numpy(np.fromfile(f"{directory}/labels.bin", dtype=np.int64))
 P = list(net.parameters())
 w0 = torch.nn.utils.parameters_to_vector(P).detach().clone()
 flatten = lambda grads: torch.cat([g.reshape(-1) for g in grads])
@@ -76,12 +56,12 @@ results, seconds = {}, {}
 def timed(name, f):
     start = time.perf_counter(); value = f(); seconds[name] = time.perf_counter() - start; return value
 
+ours_rhos = [r["Rho"] for r in ours["Sam"]]
 L, g = timed("Loss", loss_and_gradient)
 results["Loss"] = L
 def sam():
     for rho in ours_rhos:
         results[f"Sam[rho={rho:g},k=1]"] = loss(rho * g / g.norm()) - L
-ours_rhos = sorted({float(k.split("rho=")[1].split(",")[0]) for k in ours["Sam"] and [f"rho={r['Rho']}," for r in ours["Sam"]]})
 timed("Sam", sam)
 eta = ours["AdaptiveSam"][0]["Eta"] if ours["AdaptiveSam"] else 0.01
 def adaptive():
@@ -121,10 +101,9 @@ def hutch_plus_plus(products=24):
     return top + float(np.mean(samples)), float(np.std(samples, ddof=1) / np.sqrt(k))
 trace, trace_se = timed("HessianTrace", hutch_plus_plus)
 
-print(f"{manifest['architecture']}, {N} rows, {w0.numel():,} parameters, {threads} threads; PyTorch {torch.__version__}\n")
+print(f"{manifest['architecture']}, {N} rows, {w0.numel():,} parameters, {threads} threads; PyTorch {torch.__version__}; allocator: {malloc}\n")
 print("| quantity | SharpnessML | PyTorch | relative difference |")
 print("|---|---|---|---|")
-theirs = ours_values = {}
 flat_ours = {"Loss": ours["Loss"], "HessianEigenvalue[1]": ours["HessianEigenvalues"][0]["Value"],
              "Fisher.EmpiricalTrace": ours["Fisher"]["EmpiricalTrace"], "Fisher.ModelTrace": ours["Fisher"]["ModelTrace"]["Value"],
              "Fisher.FisherRaoNorm": ours["Fisher"]["FisherRaoNorm"]}
