@@ -13,6 +13,13 @@ using static TorchSharp.torch;
 // The contenders take turns epoch by epoch (round r runs each once, in rotating order), so that slow phases of the
 // machine hit all of them; the ratios are medians over rounds of the per-round ratios. Round 0 is warm-up.
 // Usage: dotnet run -c Release --project bench/TrainerBenchmarks -- [rows=4000] [rounds=7] [threads=2]
+// With "pytorch" first: the trainer's SGD and SAM steps against PyTorch's, and their GFLOP/s against a matmul (PyTorchComparison.cs):
+//        dotnet run -c Release --project bench/TrainerBenchmarks -- pytorch [--rounds 8] [--threads 2] [--batch 128] [--steps 20] [--warmup 3]
+if (args.Length > 0 && args[0] == "pytorch")
+{
+    PyTorchComparison.Run(args[1..]);
+    return;
+}
 int rows = args.Length > 0 ? int.Parse(args[0]) : 4000;
 int rounds = args.Length > 1 ? int.Parse(args[1]) : 7;
 int threads = args.Length > 2 ? int.Parse(args[2]) : 2;

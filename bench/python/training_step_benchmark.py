@@ -6,7 +6,9 @@ directory D (see make_random_exchange.py) and its first `batch` rows, network in
             second forward/backward at w + eps with BatchNorm momentum 0 (running statistics not updated, then
             restored); w -= eps; the same base SGD step with the gradient taken at w + eps
 Each is timed `steps` times after `warmup` untimed steps, from the exchanged weights; reports the median seconds per
-step, the SAM/SGD ratio, and a 2048x2048 float32 matmul (GFLOP/s) as a yardstick of the machine, as JSON.
+step, the SAM/SGD ratio, the mean loss of the first SGD and SAM step (at the exchanged weights: a check that a peer ran on
+the same weights and rows), and a 2048x2048 float32 matmul (GFLOP/s) as a yardstick of the machine, as JSON.
+bench/TrainerBenchmarks runs it once per round, side by side with SharpnessML's steps (`-- pytorch`).
 
   /usr/bin/python3 training_step_benchmark.py D [--threads 2] [--batch 128] [--steps 30] [--warmup 5] [--out result.json]
 """
@@ -17,14 +19,17 @@ from make_random_exchange import load, tune_malloc
 
 def sgd_step(net, optimizer, x, y):
     optimizer.zero_grad(set_to_none=True)
-    F.cross_entropy(net(x), y).backward()
+    loss = F.cross_entropy(net(x), y)
+    loss.backward()
     optimizer.step()
+    return loss
 
 
 def sam_step(net, optimizer, x, y, rho=0.05):
     params = [p for p in net.parameters() if p.requires_grad]
     optimizer.zero_grad(set_to_none=True)
-    F.cross_entropy(net(x), y).backward()
+    loss = F.cross_entropy(net(x), y)
+    loss.backward()
     with torch.no_grad():
         norm = torch.norm(torch.stack([p.grad.norm() for p in params]))
         eps = [p.grad * (rho / norm) for p in params]
@@ -38,6 +43,7 @@ def sam_step(net, optimizer, x, y, rho=0.05):
     with torch.no_grad():
         for p, e in zip(params, eps): p.sub_(e)
     optimizer.step()
+    return loss
 
 
 def median_seconds(step, directory, batch, steps, warmup):
@@ -45,11 +51,12 @@ def median_seconds(step, directory, batch, steps, warmup):
     net.train()
     x, y = X[:batch].contiguous(), Y[:batch].contiguous()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    times = []
+    times, first_loss = [], None
     for i in range(warmup + steps):
-        start = time.perf_counter(); step(net, optimizer, x, y); elapsed = time.perf_counter() - start
+        start = time.perf_counter(); loss = step(net, optimizer, x, y); elapsed = time.perf_counter() - start
+        if first_loss is None: first_loss = loss.item()
         if i >= warmup: times.append(elapsed)
-    return statistics.median(times), len(y)
+    return statistics.median(times), len(y), first_loss
 
 
 def matmul_gflops(n=2048, repeats=10):
@@ -70,12 +77,13 @@ if __name__ == "__main__":
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     load_average = os.getloadavg()[0]  # above 0 (1 min average): other processes were using the shared cores
-    sgd, rows = median_seconds(sgd_step, args.directory, args.batch, args.steps, args.warmup)
-    sam, _ = median_seconds(sam_step, args.directory, args.batch, args.steps, args.warmup)
+    sgd, rows, sgd_first_loss = median_seconds(sgd_step, args.directory, args.batch, args.steps, args.warmup)
+    sam, _, sam_first_loss = median_seconds(sam_step, args.directory, args.batch, args.steps, args.warmup)
     manifest = json.load(open(f"{args.directory}/manifest.json"))
     result = {"architecture": manifest["architecture"], "batch": rows, "threads": args.threads, "steps": args.steps,
               "warmup": args.warmup, "torch": torch.__version__, "malloc": malloc, "sgd_step_seconds": sgd, "sam_step_seconds": sam,
-              "sam_over_sgd": sam / sgd, "matmul_2048_gflops": matmul_gflops(),
+              "sam_over_sgd": sam / sgd, "sgd_first_loss": sgd_first_loss, "sam_first_loss": sam_first_loss,
+              "matmul_2048_gflops": matmul_gflops(),
               "load_average_at_start": load_average}
     text = json.dumps(result, indent=2)
     print(text)

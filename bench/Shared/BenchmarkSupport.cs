@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Microsoft.ML.Sharpness.Benchmarks;
+
+/// <summary>What the side-by-side benchmarks share: medians, options, the repository root and the PyTorch peer scripts.</summary>
+internal static class Bench
+{
+    public static double Median(IEnumerable<double> values)
+    {
+        var v = values.OrderBy(x => x).ToArray();
+        if (v.Length == 0) return double.NaN;
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    /// <summary>The median over rounds of the per-round ratio a[r] / b[r].</summary>
+    public static double MedianRatio(IReadOnlyList<double> a, IReadOnlyList<double> b) => Median(a.Zip(b, (x, y) => x / y));
+
+    public static string Join(IEnumerable<double> values, string format = "F3") => string.Join(" ", values.Select(v => v.ToString(format)));
+
+    public static int Option(string[] args, string name, int fallback) => Option(args, name) is { } s ? int.Parse(s) : fallback;
+
+    public static double Option(string[] args, string name, double fallback) =>
+        Option(args, name) is { } s ? double.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+
+    public static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public static string RepositoryRoot()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "SharpnessML.sln")))
+            root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("Run from inside the repository.");
+        return root;
+    }
+
+    /// <summary>1-minute load average (above 0: something else was using the shared cores).</summary>
+    public static double LoadAverage()
+    {
+        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
+        catch (IOException) { return double.NaN; }
+    }
+}
+
+/// <summary>Runs a script of bench/python with Debian's PyTorch (default /usr/bin/python3, or $SHARPNESS_PYTHON).</summary>
+internal static class PythonPeer
+{
+    public static string Interpreter => Environment.GetEnvironmentVariable("SHARPNESS_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+
+    /// <summary>Runs bench/python/<paramref name="script"/> with <paramref name="arguments"/>; OpenBLAS gets the same thread
+    /// count as torch. Returns stdout parsed as JSON when <paramref name="json"/> (the scripts print one JSON object).</summary>
+    public static JsonElement Run(string script, IEnumerable<string> arguments, int threads, bool json = true)
+    {
+        string folder = Path.Combine(Bench.RepositoryRoot(), "bench", "python");
+        var start = new ProcessStartInfo(Interpreter) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        start.ArgumentList.Add(Path.Combine(folder, script));
+        foreach (string a in arguments) start.ArgumentList.Add(a);
+        start.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString();
+        start.Environment["OMP_NUM_THREADS"] = threads.ToString();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Interpreter}.");
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{Interpreter} {script} exited with {process.ExitCode}:\n{error.Result}\n{output}\n" +
+                "(Debian's PyTorch: apt-get install -y python3-torch libopenblas0-pthread; see bench/python/README.md.)");
+        return json ? JsonDocument.Parse(output).RootElement.Clone() : default;
+    }
+}
