@@ -113,6 +113,14 @@ public sealed class SamImageClassifierOptions
     /// <summary>Optional validation data in the same schema as the training data; its loss and accuracy are reported every epoch.</summary>
     public IDataView? ValidationSet { get; set; }
 
+    /// <summary>
+    /// A trained model (a pipeline fitted with SamImageClassifier, fresh from <c>Fit</c> or loaded with <c>mlContext.Model.Load</c>)
+    /// whose weights and BatchNorm statistics training starts from instead of a random initialization, e.g. Keskar et al.'s (2017)
+    /// piggybacked large-batch run from a small-batch iterate. Its architecture, image shape and class count must match;
+    /// the optimizer state (momentum) starts fresh. Default null.
+    /// </summary>
+    public ITransformer? InitialModel { get; set; }
+
     /// <summary>Seed of weight initialization and shuffling. Default 1. The same seed, data and thread count give identical weights on the CPU.</summary>
     public int Seed { get; set; } = 1;
 

@@ -41,16 +41,7 @@ internal sealed class SharpnessEvaluator
         NativeMemoryTuning.Apply();
         if (options.NumberOfThreads is int threads) set_num_threads(threads);
 
-        IDataView scored = model.Transform(mlContext.Data.TakeRows(data, options.MaxRows));
-        if (scored.Schema.GetColumnOrNull(info.LabelColumnName) is null)
-            throw new ArgumentOutOfRangeException(nameof(data),
-                $"The label column '{info.LabelColumnName}' that the classifier was trained on is not in the data (after the pipeline's transforms). " +
-                $"Columns present: {string.Join(", ", scored.Schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
-        var columns = ImageColumns.Inspect(scored.Schema, info.FeatureColumnName, info.LabelColumnName);
-        if (columns.Classes != info.ClassNames.Count)
-            throw new ArgumentOutOfRangeException(nameof(data),
-                $"The label column '{info.LabelColumnName}' has {columns.Classes} key values; the classifier was trained on {info.ClassNames.Count} classes.");
-        using var rows = ImageTensors.Load(scored, info.FeatureColumnName, info.LabelColumnName, columns, CPU, "evaluation data");
+        using var rows = EvaluationRows.Load(mlContext, model, info, data, options.MaxRows, "evaluation data", out IDataView scored);
         var standard = mlContext.MulticlassClassification.Evaluate(scored, info.LabelColumnName, info.ScoreColumnName, info.PredictedLabelColumnName);
 
         var network = classifier.Network;
@@ -71,7 +62,7 @@ internal sealed class SharpnessEvaluator
         var surface = new NetworkLossSurface(network, rows.Features, rows.Labels);
         var start = Timed("Loss", () => surface.LossAndGradient());
         long n = surface.Dimension;
-        double accuracy = Accuracy(network, rows);
+        double accuracy = InferenceScores.Of(network, rows.Features, rows.Labels).Accuracy;
         double weightNorm = surface.Weights().norm().item<float>();
 
         var keskar = new List<KeskarSharpness>();
@@ -184,17 +175,4 @@ internal sealed class SharpnessEvaluator
         new(epsilon, dimension, result.Sharpness, result.MaximumLoss, result.Iterations, result.LargestBoxFraction);
 
     private static StochasticValue Stochastic(Estimate e) => new(e.Value, e.StandardError, e.Samples);
-
-    private static double Accuracy(nn.Module<Tensor, Tensor> network, ImageTensors rows)
-    {
-        using var noGrad = no_grad();
-        long correct = 0;
-        for (long start = 0; start < rows.Count; start += 256)
-        {
-            using var scope = NewDisposeScope();
-            long length = Math.Min(256, rows.Count - start);
-            correct += network.call(rows.Features.narrow(0, start, length)).argmax(1).eq(rows.Labels.narrow(0, start, length)).sum().item<long>();
-        }
-        return (double)correct / rows.Count;
-    }
 }

@@ -13,4 +13,10 @@ public sealed record NetworkShape(
     int Height,
     int Width,
     int Classes,
-    int ResNetBlocksPerStage = 3);
+    int ResNetBlocksPerStage = 3)
+{
+    /// <summary>E.g. "ConvNet for 1×28×28 images and 10 classes", for messages.</summary>
+    public string Describe() =>
+        $"{Architecture}{(Architecture == ImageClassifierArchitecture.ResNet ? $" ({ResNetBlocksPerStage} blocks per stage)" : "")} " +
+        $"for {Channels}×{Height}×{Width} images and {Classes} classes";
+}

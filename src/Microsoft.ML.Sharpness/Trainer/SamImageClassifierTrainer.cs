@@ -63,6 +63,8 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
 
         manual_seed(options.Seed);
         var network = NetworkFactory.Create(shape);
+        if (options.InitialModel is { } initial)
+            WarmStart.CopyWeights(initial, network, shape, Log);
         network.to(device);
         var loop = new TrainingLoop(options, report =>
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Sharpness.Data;
+using Microsoft.ML.Sharpness.Evaluation;
 using Microsoft.ML.Sharpness.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -10,7 +11,6 @@ namespace Microsoft.ML.Sharpness.Trainer;
 /// <summary>Runs the epochs: shuffles, steps with <see cref="SharpnessAwareStep"/>, schedules the learning rate, validates and reports.</summary>
 internal sealed class TrainingLoop
 {
-    private const int EvaluationBatchSize = 1024;
     private readonly SamImageClassifierOptions options;
     private readonly Action<TrainingEpochReport> report;
 
@@ -60,7 +60,7 @@ internal sealed class TrainingLoop
                 seen += length;
             }
 
-            (double Loss, double Accuracy)? validated = validation is null ? null : Evaluate(network, validation);
+            (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation.Features, validation.Labels);
             var epochReport = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen,
                 validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds);
             history.Add(epochReport);
@@ -68,24 +68,5 @@ internal sealed class TrainingLoop
         }
         network.eval();
         return history;
-    }
-
-    /// <summary>Mean cross-entropy and accuracy in inference mode.</summary>
-    private static (double Loss, double Accuracy) Evaluate(Sequential network, ImageTensors data)
-    {
-        network.eval();
-        using var noGrad = no_grad();
-        double lossSum = 0;
-        long correct = 0;
-        for (long start = 0; start < data.Count; start += EvaluationBatchSize)
-        {
-            using var scope = NewDisposeScope();
-            long length = Math.Min(EvaluationBatchSize, data.Count - start);
-            Tensor logits = network.forward(data.Features.narrow(0, start, length));
-            Tensor labels = data.Labels.narrow(0, start, length);
-            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-            correct += logits.argmax(1).eq(labels).sum().item<long>();
-        }
-        return (lossSum / data.Count, (double)correct / data.Count);
     }
 }

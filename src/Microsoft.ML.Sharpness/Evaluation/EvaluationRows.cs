@@ -1,0 +1,25 @@
+using Microsoft.ML.Sharpness.Data;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Evaluation;
+
+/// <summary>The first rows of raw data, transformed by a fitted pipeline and read into tensors for the classifier it holds.</summary>
+internal static class EvaluationRows
+{
+    /// <summary>Transforms the first <paramref name="maxRows"/> rows of <paramref name="data"/> with <paramref name="model"/> and reads its
+    /// feature and label columns; <paramref name="scored"/> is the transformed view (for ML.NET's own evaluator).</summary>
+    public static ImageTensors Load(MLContext mlContext, ITransformer model, SamImageClassifierModelInfo info, IDataView data, int maxRows, string dataName,
+        out IDataView scored)
+    {
+        scored = model.Transform(mlContext.Data.TakeRows(data, maxRows));
+        if (scored.Schema.GetColumnOrNull(info.LabelColumnName) is null)
+            throw new ArgumentOutOfRangeException(nameof(data),
+                $"The label column '{info.LabelColumnName}' that the classifier was trained on is not in the {dataName} (after the pipeline's transforms). " +
+                $"Columns present: {string.Join(", ", scored.Schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
+        var columns = ImageColumns.Inspect(scored.Schema, info.FeatureColumnName, info.LabelColumnName);
+        if (columns.Classes != info.ClassNames.Count)
+            throw new ArgumentOutOfRangeException(nameof(data),
+                $"The label column '{info.LabelColumnName}' of the {dataName} has {columns.Classes} key values; the classifier was trained on {info.ClassNames.Count} classes.");
+        return ImageTensors.Load(scored, info.FeatureColumnName, info.LabelColumnName, columns, CPU, dataName);
+    }
+}

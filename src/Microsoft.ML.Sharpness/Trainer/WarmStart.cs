@@ -1,0 +1,33 @@
+using Microsoft.ML.Sharpness.Networks;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Trainer;
+
+/// <summary>Copies a trained model's weights and BatchNorm statistics into a fresh network (<see cref="SamImageClassifierOptions.InitialModel"/>).</summary>
+internal static class WarmStart
+{
+    public static void CopyWeights(ITransformer initialModel, Sequential network, NetworkShape shape, Action<string> log)
+    {
+        var initial = SamImageClassifierModel.Find(initialModel, out bool owned);
+        try
+        {
+            var from = initial.Info.NetworkShape;
+            if (from != shape)
+                throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.InitialModel),
+                    $"{nameof(SamImageClassifierOptions)}.{nameof(SamImageClassifierOptions.InitialModel)} is a {from.Describe()}; this training builds a {shape.Describe()}. " +
+                    "A warm start needs the same architecture, image shape and classes.");
+            var source = initial.Network.state_dict();
+            using (no_grad())
+            {
+                foreach (var (name, target) in network.state_dict())
+                    target.copy_(source[name]);
+            }
+            log($"Starting from the weights of a {from.Describe()} trained {initial.Info.Epochs} epochs with {initial.Info.Optimizer} (batch {initial.Info.BatchSize}).");
+        }
+        finally
+        {
+            if (owned) initial.Dispose();
+        }
+    }
+}
