@@ -1,0 +1,56 @@
+"""PyTorch peer of SharpnessML's top-Hessian-eigenvalue power iteration, timed, on an exchange directory D (see
+make_random_exchange.py): the same algorithm, start vector rule, stopping rule and row chunks as SharpnessML's
+HessianSpectrum.TopEigenvalues (PyHessian-style, Yao et al. 2020):
+
+  L(w) = mean cross-entropy of the eval-mode network over the first `rows` rows, in chunks of 256 (each chunk's sum / N)
+  v0 = randn(n, generator seeded with `seed`) / |.|;  repeat: Hv (double backward, summed over chunks), lambda = v'Hv,
+  v = Hv / |Hv|;  stop after `iterations` products or when |lambda - lambda_prev| <= tolerance (|lambda_prev| + 1e-6)
+
+Prints JSON: value, iterations, seconds (the power iteration only, not loading), seconds per iteration, the first three
+components of the unnormalized start vector (to check that both sides start from the same vector) and the load average.
+bench/EvaluatorBenchmarks runs it once per round, side by side with EvaluateWithSharpness (`-- hessian`).
+
+  /usr/bin/python3 hessian_eigenvalue_benchmark.py D [--rows N] [--iterations 20] [--tolerance 1e-3] [--seed 1] [--threads 2]
+"""
+import argparse, json, os, sys, time
+import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_random_exchange import load, tune_malloc
+from sharpness_reference import Objective
+
+
+def power_iteration(objective, iterations, tolerance, seed):
+    v = torch.randn(objective.w0.shape, generator=torch.Generator().manual_seed(seed), dtype=objective.w0.dtype)
+    start = v[:3].tolist()
+    v = v / v.norm()
+    value, iteration, converged = 0.0, 0, False
+    while iteration < iterations and not converged:
+        iteration += 1
+        hv = objective.hvp(v)
+        previous, value = value, (hv @ v).item()
+        converged = iteration > 1 and abs(value - previous) <= tolerance * (abs(previous) + 1e-6)
+        v = hv / hv.norm()
+    return value, iteration, converged, start
+
+
+if __name__ == "__main__":
+    a = argparse.ArgumentParser(description="Top Hessian eigenvalue by power iteration in PyTorch, timed.")
+    a.add_argument("directory"); a.add_argument("--rows", type=int, default=0, help="first N rows (0: all)")
+    a.add_argument("--iterations", type=int, default=20); a.add_argument("--tolerance", type=float, default=1e-3)
+    a.add_argument("--seed", type=int, default=1); a.add_argument("--threads", type=int, default=2)
+    a.add_argument("--chunk", type=int, default=256)
+    args = a.parse_args()
+    malloc = tune_malloc()
+    torch.set_num_threads(args.threads)
+    load_average = os.getloadavg()[0]
+    manifest, net, X, Y = load(args.directory)
+    if args.rows: X, Y = X[:args.rows].contiguous(), Y[:args.rows].contiguous()
+    objective = Objective(net, X, Y, chunk=args.chunk)
+    clock = time.perf_counter()
+    value, iterations, converged, start = power_iteration(objective, args.iterations, args.tolerance, args.seed)
+    seconds = time.perf_counter() - clock
+    print(json.dumps({"architecture": manifest["architecture"], "rows": len(Y), "parameters": objective.w0.numel(),
+                      "threads": args.threads, "torch": torch.__version__, "malloc": malloc, "value": value,
+                      "iterations": iterations, "converged": converged, "seconds": seconds,
+                      "seconds_per_iteration": seconds / iterations, "start_vector_head": start,
+                      "load_average_at_start": load_average}, indent=2))
