@@ -22,6 +22,7 @@ internal static class HessianComparison
         int rounds = Bench.Option(args, "--rounds", 5), threads = Bench.Option(args, "--threads", 2), rows = Bench.Option(args, "--rows", 256);
         int iterations = Bench.Option(args, "--iterations", 10), epochs = Bench.Option(args, "--epochs", 3);
         double tolerance = Bench.Option(args, "--tolerance", 1e-3);
+        int blasThreads = Bench.Option(args, "--blas-threads", 1); // PyTorch's OpenBLAS (make_random_exchange.set_blas_threads)
         string directory = Bench.Option(args, "--exchange") ?? Path.Combine(Path.GetTempPath(), "sharpness-hessian-exchange");
         set_num_threads(threads);
         NativeMemoryTuning.Apply();
@@ -61,7 +62,7 @@ internal static class HessianComparison
             Seed = 1, NumberOfThreads = threads,
         };
         var pythonArgs = new[] { directory, "--rows", rows.ToString(), "--iterations", iterations.ToString(),
-            "--tolerance", tolerance.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads.ToString() };
+            "--tolerance", tolerance.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads.ToString(), "--blas-threads", blasThreads.ToString() };
         var ours = new List<(double Seconds, double Value, int Iterations, double CallSeconds)>();
         var peer = new List<(double Seconds, double Value, int Iterations)>();
         double[] peerStartHead = Array.Empty<double>();
@@ -95,7 +96,7 @@ internal static class HessianComparison
         double oursValue = ours[^1].Value, peerValue = peer[^1].Value;
         Console.WriteLine($"ConvNet trained with SGD for {epochs} epochs on {dataFolder} ({trainSeconds:F0} s); top Hessian eigenvalue on the first {rows} " +
             $"test rows, {parameters:N0} parameters, {threads} threads; at most {iterations} power iterations, tolerance {tolerance:G3}, seed 1; " +
-            $"{rounds - 1} rounds after one warm-up round; PyTorch {peerVersion}. Load average at start {loadAtStart:F2}, at end {Bench.LoadAverage():F2}; " +
+            $"{rounds - 1} rounds after one warm-up round; PyTorch {peerVersion} (OpenBLAS, which runs its linear layers: {blasThreads} thread(s)). Load average at start {loadAtStart:F2}, at end {Bench.LoadAverage():F2}; " +
             $"{wall.Elapsed.TotalSeconds:F0} s wall.");
         Console.WriteLine($"Start vector (first three components before normalization): SharpnessML {string.Join(", ", startHead.Select(v => v.ToString("G7")))}; " +
             $"PyTorch {string.Join(", ", peerStartHead.Select(v => v.ToString("G7")))}.");

@@ -21,6 +21,7 @@ internal static class PyTorchComparison
     {
         int rounds = Bench.Option(args, "--rounds", 8), threads = Bench.Option(args, "--threads", 2), batch = Bench.Option(args, "--batch", 128);
         int steps = Bench.Option(args, "--steps", 20), warmup = Bench.Option(args, "--warmup", 3), matmulSize = Bench.Option(args, "--matmul", 2048);
+        int blasThreads = Bench.Option(args, "--blas-threads", 1); // PyTorch's OpenBLAS during the steps (make_random_exchange.set_blas_threads)
         string directory = Bench.Option(args, "--exchange") ?? Path.Combine(Path.GetTempPath(), $"sharpness-step-exchange-{batch}");
         set_num_threads(threads);
         NativeMemoryTuning.Apply(); // as the trainer does; training_step_benchmark.py applies the same mallopt settings
@@ -38,7 +39,7 @@ internal static class PyTorchComparison
         var peer = new Dictionary<string, List<double>> { ["sgd"] = new(), ["sam"] = new(), ["matmul"] = new() };
         double oursFirstLoss = double.NaN, peerFirstLoss = double.NaN;
         string peerVersion = "";
-        var pythonArgs = new[] { directory, "--threads", threads.ToString(), "--batch", batch.ToString(), "--steps", steps.ToString(), "--warmup", warmup.ToString() };
+        var pythonArgs = new[] { directory, "--threads", threads.ToString(), "--batch", batch.ToString(), "--steps", steps.ToString(), "--warmup", warmup.ToString(), "--blas-threads", blasThreads.ToString() };
 
         var wall = Stopwatch.StartNew();
         for (int round = 0; round < rounds; round++)
@@ -73,7 +74,8 @@ internal static class PyTorchComparison
         int measured = rounds - 1;
         Console.WriteLine($"ConvNet ({exchange.Shape.Channels}×{exchange.Shape.Height}×{exchange.Shape.Width}, {exchange.Shape.Classes} classes), " +
             $"batch {batch}, {threads} threads, weights and rows from {directory}; per round each side times {steps} steps after {warmup} " +
-            $"untimed ones from the exchanged weights (median), {measured} rounds after one warm-up round; PyTorch {peerVersion}. " +
+            $"untimed ones from the exchanged weights (median), {measured} rounds after one warm-up round; PyTorch {peerVersion} " +
+            $"(OpenBLAS, which runs its linear layers: {blasThreads} thread(s) during the steps, {threads} for its matmul). " +
             $"Load average at start {loadAtStart:F2}, at end {Bench.LoadAverage():F2}; {wall.Elapsed.TotalSeconds:F0} s wall.");
         Console.WriteLine($"Same weights and rows: loss of the first SGD step SharpnessML {oursFirstLoss:F6}, PyTorch {peerFirstLoss:F6} " +
             $"(relative difference {Math.Abs(oursFirstLoss - peerFirstLoss) / Math.Abs(peerFirstLoss):E1}).");

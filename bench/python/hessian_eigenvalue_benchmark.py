@@ -6,6 +6,8 @@ HessianSpectrum.TopEigenvalues (PyHessian-style, Yao et al. 2020):
   v0 = randn(n, generator seeded with `seed`) / |.|;  repeat: Hv (double backward, summed over chunks), lambda = v'Hv,
   v = Hv / |Hv|;  stop after `iterations` products or when |lambda - lambda_prev| <= tolerance (|lambda_prev| + 1e-6)
 
+OpenBLAS (the linear layers) runs on one thread by default: its own pthreads oversubscribe the 2 cores beside torch's
+OpenMP threads (measured here: 0.35-0.38 s per product on 256 rows with 1 BLAS thread, 0.43-0.45 s with 2).
 Prints JSON: value, iterations, seconds (the power iteration only, not loading), seconds per iteration, the first three
 components of the unnormalized start vector (to check that both sides start from the same vector) and the load average.
 bench/EvaluatorBenchmarks runs it once per round, side by side with EvaluateWithSharpness (`-- hessian`).
@@ -15,7 +17,7 @@ bench/EvaluatorBenchmarks runs it once per round, side by side with EvaluateWith
 import argparse, json, os, sys, time
 import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_random_exchange import load, tune_malloc
+from make_random_exchange import load, set_blas_threads, tune_malloc
 from sharpness_reference import Objective
 
 
@@ -39,9 +41,11 @@ if __name__ == "__main__":
     a.add_argument("--iterations", type=int, default=20); a.add_argument("--tolerance", type=float, default=1e-3)
     a.add_argument("--seed", type=int, default=1); a.add_argument("--threads", type=int, default=2)
     a.add_argument("--chunk", type=int, default=256)
+    a.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads (see make_random_exchange.set_blas_threads)")
     args = a.parse_args()
     malloc = tune_malloc()
     torch.set_num_threads(args.threads)
+    blas_threads = set_blas_threads(args.blas_threads)
     load_average = os.getloadavg()[0]
     manifest, net, X, Y = load(args.directory)
     if args.rows: X, Y = X[:args.rows].contiguous(), Y[:args.rows].contiguous()
@@ -50,7 +54,7 @@ if __name__ == "__main__":
     value, iterations, converged, start = power_iteration(objective, args.iterations, args.tolerance, args.seed)
     seconds = time.perf_counter() - clock
     print(json.dumps({"architecture": manifest["architecture"], "rows": len(Y), "parameters": objective.w0.numel(),
-                      "threads": args.threads, "torch": torch.__version__, "malloc": malloc, "value": value,
+                      "threads": args.threads, "blas_threads": blas_threads, "torch": torch.__version__, "malloc": malloc, "value": value,
                       "iterations": iterations, "converged": converged, "seconds": seconds,
                       "seconds_per_iteration": seconds / iterations, "start_vector_head": start,
                       "load_average_at_start": load_average}, indent=2))

@@ -10,11 +10,13 @@ step, the SAM/SGD ratio, the mean loss of the first SGD and SAM step (at the exc
 the same weights and rows), and a 2048x2048 float32 matmul (GFLOP/s) as a yardstick of the machine, as JSON.
 bench/TrainerBenchmarks runs it once per round, side by side with SharpnessML's steps (`-- pytorch`).
 
-  /usr/bin/python3 training_step_benchmark.py D [--threads 2] [--batch 128] [--steps 30] [--warmup 5] [--out result.json]
+OpenBLAS (linear layers) gets one thread during the steps and `threads` for the matmul (see set_blas_threads).
+
+  /usr/bin/python3 training_step_benchmark.py D [--threads 2] [--batch 128] [--steps 30] [--warmup 5] [--blas-threads 1] [--out result.json]
 """
 import argparse, json, os, statistics, time
 import torch, torch.nn as nn, torch.nn.functional as F
-from make_random_exchange import load, tune_malloc
+from make_random_exchange import load, set_blas_threads, tune_malloc
 
 
 def sgd_step(net, optimizer, x, y):
@@ -59,7 +61,8 @@ def median_seconds(step, directory, batch, steps, warmup):
     return statistics.median(times), len(y), first_loss
 
 
-def matmul_gflops(n=2048, repeats=10):
+def matmul_gflops(n=2048, repeats=10, threads=2):
+    set_blas_threads(threads)  # the matmul is OpenBLAS's alone: all threads
     a, b = torch.randn(n, n), torch.randn(n, n)
     for _ in range(2): a @ b
     times = []
@@ -72,9 +75,11 @@ if __name__ == "__main__":
     a = argparse.ArgumentParser(description="Seconds per SGD and SAM step in PyTorch.")
     a.add_argument("directory"); a.add_argument("--threads", type=int, default=2); a.add_argument("--batch", type=int, default=128)
     a.add_argument("--steps", type=int, default=30); a.add_argument("--warmup", type=int, default=5); a.add_argument("--out")
+    a.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads during the steps (see set_blas_threads)")
     args = a.parse_args()
     malloc = tune_malloc()
     torch.set_num_threads(args.threads)
+    blas_threads = set_blas_threads(args.blas_threads)
     torch.manual_seed(1)
     load_average = os.getloadavg()[0]  # above 0 (1 min average): other processes were using the shared cores
     sgd, rows, sgd_first_loss = median_seconds(sgd_step, args.directory, args.batch, args.steps, args.warmup)
@@ -83,7 +88,8 @@ if __name__ == "__main__":
     result = {"architecture": manifest["architecture"], "batch": rows, "threads": args.threads, "steps": args.steps,
               "warmup": args.warmup, "torch": torch.__version__, "malloc": malloc, "sgd_step_seconds": sgd, "sam_step_seconds": sam,
               "sam_over_sgd": sam / sgd, "sgd_first_loss": sgd_first_loss, "sam_first_loss": sam_first_loss,
-              "matmul_2048_gflops": matmul_gflops(),
+              "blas_threads_in_steps": blas_threads,
+              "matmul_2048_gflops": matmul_gflops(threads=args.threads),
               "load_average_at_start": load_average}
     text = json.dumps(result, indent=2)
     print(text)
