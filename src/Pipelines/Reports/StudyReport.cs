@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.ML.Sharpness.Pipelines.Plots;
+using Microsoft.ML.Sharpness.Pipelines.Studies;
+
+namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+
+/// <summary>
+/// Writes a study's results: <c>results.csv</c> (every run × seed, every value), <c>summary.csv</c> and <c>summary.md</c>
+/// (per run, mean ± standard error over seeds), the charts in <c>plots/</c> and a one-page <c>report.html</c>.
+/// </summary>
+public static class StudyReport
+{
+    /// <summary>Writes every file of the report into <paramref name="output"/>.</summary>
+    public static void Write(StudyDefinition study, string output, IReadOnlyList<RunResult> results, LandscapeResults landscapes)
+    {
+        var summaries = RunSummary.Of(study, results);
+        var columns = ResultColumns.All.Where(c => summaries.Any(s => s[c.Key] is not null)).ToList();
+        WriteResults(Path.Combine(output, "results.csv"), results);
+        WriteSummaryCsv(Path.Combine(output, "summary.csv"), summaries, columns);
+        string markdown = SummaryMarkdown(summaries, columns);
+        File.WriteAllText(Path.Combine(output, "summary.md"), markdown);
+        string plots = Path.Combine(output, "plots");
+        var charts = ChartData.Write(plots, summaries, landscapes);
+        PlotTool.Draw(plots);
+        File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results));
+    }
+
+    /// <summary>Mean ± standard error as text in a column's format ("–" when missing).</summary>
+    public static string Cell(SeedStatistic? value, string format)
+    {
+        if (value is null) return "–";
+        string Show(double v) => format == "P" ? (100 * v).ToString("F2", CultureInfo.InvariantCulture) + " %" : v.ToString(format, CultureInfo.InvariantCulture);
+        return value.StandardError is double se ? $"{Show(value.Mean)} ± {Show(se)}" : Show(value.Mean);
+    }
+
+    /// <summary>The summary as a Markdown table, one row per run.</summary>
+    public static string SummaryMarkdown(IReadOnlyList<RunSummary> summaries, IReadOnlyList<ResultColumn> columns)
+    {
+        var text = new StringBuilder();
+        text.Append("| run | seeds | ").AppendJoin(" | ", columns.Select(c => c.Heading)).Append(" |\n");
+        text.Append("|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+        foreach (var s in summaries)
+            text.Append($"| {s.Run} | {s.Results.Count} | ").AppendJoin(" | ", columns.Select(c => Cell(s[c.Key], c.Format))).Append(" |\n");
+        return text.ToString();
+    }
+
+    private static void WriteResults(string path, IReadOnlyList<RunResult> results)
+    {
+        var trainKeys = results.SelectMany(r => r.TrainSharpness.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var testKeys = results.SelectMany(r => r.TestSharpness.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        string[] fixedColumns = ["run", "seed", "optimizer", "batch_size", "rho", "warm_start_from", "train_rows", "epochs", "train_accuracy", "train_log_loss",
+            "test_accuracy", "test_log_loss", "generalization_gap", "training_seconds", "evaluation_seconds"];
+        Csv.Write(path, [.. fixedColumns, .. trainKeys.Select(k => "train:" + k), .. testKeys.Select(k => "test:" + k)],
+            results.Select(r => (IReadOnlyList<object?>)
+            [
+                r.Run, r.Seed, r.Optimizer.ToString(), r.BatchSize, r.Rho, r.WarmStartFrom, r.TrainRows, r.History.Count, r.TrainAccuracy, r.TrainLogLoss,
+                r.TestAccuracy, r.TestLogLoss, r.GeneralizationGap, r.TrainingSeconds, r.EvaluationSeconds,
+                .. trainKeys.Select(k => r.TrainSharpness.TryGetValue(k, out double v) ? (object?)v : null),
+                .. testKeys.Select(k => r.TestSharpness.TryGetValue(k, out double v) ? (object?)v : null),
+            ]));
+    }
+
+    private static void WriteSummaryCsv(string path, IReadOnlyList<RunSummary> summaries, IReadOnlyList<ResultColumn> columns) =>
+        Csv.Write(path, ["run", "seeds", .. columns.SelectMany(c => new[] { c.Key, c.Key + " SE" })],
+            summaries.Select(s => (IReadOnlyList<object?>)
+                [s.Run, s.Results.Count, .. columns.SelectMany(c => new object?[] { s[c.Key]?.Mean, s[c.Key]?.StandardError })]));
+
+    private static string Html(StudyDefinition study, IReadOnlyList<RunSummary> summaries, IReadOnlyList<ResultColumn> columns, IReadOnlyList<string> charts,
+        IReadOnlyList<RunResult> results)
+    {
+        string E(string text) => WebUtility.HtmlEncode(text);
+        var html = new StringBuilder();
+        html.Append($$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>{{E(study.Name)}}</title>
+            <style>
+            body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+            table { border-collapse: collapse; font-size: 0.85em; }
+            th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: right; }
+            th:first-child, td:first-child { text-align: left; }
+            th { background: #f3f3f3; }
+            figure { display: inline-block; margin: 0.5em; } img { width: 580px; border: 1px solid #eee; }
+            figcaption { font-size: 0.85em; }
+            </style></head><body>
+            <h1>{{E(study.Name)}}</h1>
+            <p>{{E(study.Description)}}</p>
+            """);
+        var first = results.FirstOrDefault();
+        html.Append($"<p>Data: <code>{E(study.DataFolder)}</code>, {first?.TrainRows:N0} training rows; seeds {string.Join(", ", study.Seeds)}; " +
+            $"{E(first?.Machine ?? "")}. Values are means over seeds ± their standard error (one seed: the estimator's own standard error where it has one). " +
+            $"Sharpness on {study.Evaluation.TrainRows} training rows unless marked test.</p>\n");
+        html.Append("<h2>Results</h2>\n<table><tr><th>run</th><th>seeds</th>");
+        foreach (var c in columns) html.Append($"<th>{E(c.Heading)}</th>");
+        html.Append("</tr>\n");
+        foreach (var s in summaries)
+        {
+            html.Append($"<tr><td>{E(s.Run)}</td><td>{s.Results.Count}</td>");
+            foreach (var c in columns) html.Append($"<td>{E(Cell(s[c.Key], c.Format))}</td>");
+            html.Append("</tr>\n");
+        }
+        html.Append("</table>\n<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")
+            .Append("model, result and full sharpness metrics are in <code>runs/</code>.</p>\n<h2>Charts</h2>\n");
+        foreach (string chart in charts)
+            html.Append($"<figure><a href=\"plots/{chart}.svg\"><img src=\"plots/{chart}.png\" alt=\"{E(chart)}\"></a>" +
+                $"<figcaption>{E(chart)} (<a href=\"plots/{chart}.csv\">numbers</a>)</figcaption></figure>\n");
+        html.Append("</body></html>\n");
+        return html.ToString();
+    }
+}

@@ -1,0 +1,65 @@
+namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+
+/// <summary>How a study evaluates each trained model with <c>EvaluateWithSharpness</c>.</summary>
+public sealed class EvaluationSettings
+{
+    /// <summary>Training rows (a seeded shuffle of the training set) the sharpness measures use. Default 1000.</summary>
+    public int TrainRows { get; set; } = 1000;
+
+    /// <summary>Test rows (a seeded shuffle) for the sharpness measures on test data. Default 1000.</summary>
+    public int TestRows { get; set; } = 1000;
+
+    /// <summary>Measures on the training rows. Default: every measure but the density.</summary>
+    public SharpnessMeasures TrainMeasures { get; set; } = SharpnessMeasures.Default;
+
+    /// <summary>Measures on the test rows. Default: every measure but the density.</summary>
+    public SharpnessMeasures TestMeasures { get; set; } = SharpnessMeasures.Default;
+
+    /// <summary>Keskar's ε values. Default [1e-3, 5e-4] (Keskar et al. Table 3).</summary>
+    public List<double> KeskarEpsilons { get; set; } = [1e-3, 5e-4];
+
+    /// <summary>SAM radii. Default [0.05].</summary>
+    public List<double> Rhos { get; set; } = [0.05];
+
+    /// <summary>Hessian-vector products of the trace estimate. Default 24.</summary>
+    public int TraceProbes { get; set; } = 24;
+
+    /// <summary>The evaluator options for the given measures and rows.</summary>
+    public SharpnessEvaluationOptions ToOptions(SharpnessMeasures measures, int rows, int? threads) => new()
+    {
+        Measures = measures,
+        MaxRows = rows,
+        KeskarEpsilons = [.. KeskarEpsilons],
+        Rhos = [.. Rhos],
+        TraceProbes = TraceProbes,
+        NumberOfThreads = threads,
+    };
+}
+
+/// <summary>The landscapes and spectra a study draws, by run name (the first seed's models).</summary>
+public sealed class LandscapeSettings
+{
+    /// <summary>Pairs of runs to interpolate between: α ∈ [−1, 2] (Keskar et al. Fig. 3), train and test loss and accuracy.</summary>
+    public List<List<string>> Interpolations { get; set; } = [];
+
+    /// <summary>Runs to draw 1-D filter-normalized random-direction curves for, in one chart.</summary>
+    public List<string> RandomDirections { get; set; } = [];
+
+    /// <summary>Runs to draw a 2-D filter-normalized random-direction contour plot for, one chart each.</summary>
+    public List<string> Surfaces { get; set; } = [];
+
+    /// <summary>Runs whose Hessian eigenvalue density (stochastic Lanczos quadrature) is drawn, in one chart.</summary>
+    public List<string> Spectra { get; set; } = [];
+
+    /// <summary>Rows (of the training set; test rows for the test curves) each landscape point is evaluated on. Default 1000.</summary>
+    public int Rows { get; set; } = 1000;
+
+    /// <summary>Points of a 1-D curve. Default 31.</summary>
+    public int Points { get; set; } = 31;
+
+    /// <summary>Points per axis of a 2-D surface. Default 21.</summary>
+    public int SurfacePoints { get; set; } = 21;
+
+    /// <summary>Lanczos steps of the density. Default 80.</summary>
+    public int LanczosSteps { get; set; } = 80;
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+
+namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+
+/// <summary>A 1-D interpolation between two runs, on training and test rows.</summary>
+/// <param name="From">The run at α = 0.</param>
+/// <param name="To">The run at α = 1.</param>
+/// <param name="Train">The curve on training rows.</param>
+/// <param name="Test">The curve on test rows.</param>
+public sealed record InterpolationCurve(string From, string To, IReadOnlyList<LandscapePoint> Train, IReadOnlyList<LandscapePoint> Test);
+
+/// <summary>The Hessian eigenvalue density of a run: SLQ nodes and weights.</summary>
+public sealed record SpectrumResult(string Run, IReadOnlyList<double> Nodes, IReadOnlyList<double> Weights);
+
+/// <summary>Everything the landscape stage computed (or found computed earlier), by run name.</summary>
+public sealed record LandscapeResults(
+    IReadOnlyList<InterpolationCurve> Interpolations,
+    IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> Directions,
+    IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> Surfaces,
+    IReadOnlyList<SpectrumResult> Spectra)
+{
+    /// <summary>No landscapes.</summary>
+    public static LandscapeResults Empty { get; } = new([], new Dictionary<string, IReadOnlyList<LandscapePoint>>(), new Dictionary<string, IReadOnlyList<LandscapePoint>>(), []);
+}
+
+/// <summary>
+/// Computes a study's landscapes with the first seed's models and keeps each as JSON in <c>landscapes/</c>; a file that
+/// exists is read back instead of recomputed (resuming). Delete the folder after changing landscape settings.
+/// </summary>
+internal sealed class LandscapeStage(StudyDefinition study, string output, MLContext mlContext, StudyData data, IStudyProgress progress,
+    Func<string, int, ITransformer> model)
+{
+    private readonly string folder = Path.Combine(output, "landscapes");
+
+    public LandscapeResults Run()
+    {
+        if (study.Landscapes is not { } settings) return LandscapeResults.Empty;
+        Directory.CreateDirectory(folder);
+        int seed = study.Seeds[0];
+        var catalog = mlContext.MulticlassClassification;
+        LossLandscapeOptions Options(int points, IDataView? batchNormData = null) => new()
+        {
+            MaxRows = settings.Rows, Points = points, Seed = seed, BatchNormData = batchNormData, NumberOfThreads = study.Threads,
+        };
+
+        var interpolations = settings.Interpolations.Select(pair =>
+        {
+            string name = $"interpolation-{StudyRunner.Slug(pair[0])}-to-{StudyRunner.Slug(pair[1])}";
+            var train = Cached(name + "-train", $"interpolation {pair[0]} → {pair[1]} on training rows",
+                () => catalog.InterpolateModels(model(pair[0], seed), model(pair[1], seed), data.TrainRaw, Options(settings.Points, data.TrainRaw)));
+            var test = Cached(name + "-test", $"interpolation {pair[0]} → {pair[1]} on test rows",
+                () => catalog.InterpolateModels(model(pair[0], seed), model(pair[1], seed), data.TestRaw, Options(settings.Points, data.TrainRaw)));
+            return new InterpolationCurve(pair[0], pair[1], train, test);
+        }).ToList();
+
+        var directions = settings.RandomDirections.ToDictionary(run => run, run => Cached($"direction-{StudyRunner.Slug(run)}",
+            $"random-direction curve of {run}", () => catalog.RandomDirectionLandscape(model(run, seed), data.TrainRaw, 1, Options(settings.Points))));
+        var surfaces = settings.Surfaces.ToDictionary(run => run, run => Cached($"surface-{StudyRunner.Slug(run)}",
+            $"random-direction surface of {run}", () => catalog.RandomDirectionLandscape(model(run, seed), data.TrainRaw, 2, Options(settings.SurfacePoints))));
+        var spectra = settings.Spectra.Select(run => Spectrum(run, seed, settings)).ToList();
+        return new LandscapeResults(interpolations, directions.ToDictionary(p => p.Key, p => p.Value), surfaces.ToDictionary(p => p.Key, p => p.Value), spectra);
+    }
+
+    private IReadOnlyList<LandscapePoint> Cached(string name, string description, Func<LossLandscape> compute) =>
+        Stored(name, description, () =>
+        {
+            var landscape = compute();
+            progress.Stage($"{description}: {landscape.Points.Count} points on {landscape.Rows} rows in {landscape.Seconds:F0} s");
+            return landscape.Points.ToList();
+        });
+
+    private SpectrumResult Spectrum(string run, int seed, LandscapeSettings settings) =>
+        Stored($"spectrum-{StudyRunner.Slug(run)}", $"Hessian eigenvalue density of {run}", () =>
+        {
+            var density = mlContext.MulticlassClassification.EvaluateWithSharpness(model(run, seed), data.TrainRaw, new SharpnessEvaluationOptions
+            {
+                Measures = SharpnessMeasures.HessianDensity, MaxRows = settings.Rows, DensityLanczosSteps = settings.LanczosSteps,
+                Seed = seed, NumberOfThreads = study.Threads,
+            }).HessianDensity!;
+            return new SpectrumResult(run, density.Nodes, density.Weights);
+        });
+
+    /// <summary>Reads <c>name.json</c> when it exists; otherwise computes the value and writes it there (atomically).</summary>
+    private T Stored<T>(string name, string description, Func<T> compute)
+    {
+        string path = Path.Combine(folder, name + ".json");
+        if (File.Exists(path))
+        {
+            progress.Stage($"{description}: computed earlier ({Path.GetFileName(path)})");
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), StudyDefinition.Json)!;
+        }
+        progress.Stage($"{description}…");
+        T value = compute();
+        File.WriteAllText(path + ".partial", JsonSerializer.Serialize(value, StudyDefinition.Json));
+        File.Move(path + ".partial", path, overwrite: true);
+        return value;
+    }
+}

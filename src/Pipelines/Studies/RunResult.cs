@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+
+/// <summary>What one run of a study (one configuration, one seed) measured; saved as <c>result.json</c> in the run's folder.</summary>
+public sealed class RunResult
+{
+    /// <summary>The run's name.</summary>
+    public string Run { get; set; } = "";
+
+    /// <summary>The seed.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>The run's settings as JSON; a finished run is reused only when they are unchanged.</summary>
+    public string Settings { get; set; } = "";
+
+    /// <summary>The optimizer.</summary>
+    public SharpnessOptimizer Optimizer { get; set; }
+
+    /// <summary>Rows per step, resolved (a batch fraction becomes rows).</summary>
+    public int BatchSize { get; set; }
+
+    /// <summary>SAM's ρ (0 for SGD).</summary>
+    public double Rho { get; set; }
+
+    /// <summary>The run this one warm-started from, if any.</summary>
+    public string? WarmStartFrom { get; set; }
+
+    /// <summary>Training rows.</summary>
+    public long TrainRows { get; set; }
+
+    /// <summary>Per-epoch training history (validation = the whole test set).</summary>
+    public List<TrainingEpochReport> History { get; set; } = [];
+
+    /// <summary>Wall-clock seconds of training.</summary>
+    public double TrainingSeconds { get; set; }
+
+    /// <summary>Accuracy on all training rows (inference mode, ML.NET's evaluator).</summary>
+    public double TrainAccuracy { get; set; }
+
+    /// <summary>Log-loss on all training rows.</summary>
+    public double TrainLogLoss { get; set; }
+
+    /// <summary>Accuracy on all test rows.</summary>
+    public double TestAccuracy { get; set; }
+
+    /// <summary>Log-loss on all test rows.</summary>
+    public double TestLogLoss { get; set; }
+
+    /// <summary>Train accuracy − test accuracy.</summary>
+    public double GeneralizationGap => TrainAccuracy - TestAccuracy;
+
+    /// <summary><c>SharpnessMetrics.ToDictionary()</c> on the evaluated training rows.</summary>
+    public Dictionary<string, double> TrainSharpness { get; set; } = [];
+
+    /// <summary><c>SharpnessMetrics.ToDictionary()</c> on the evaluated test rows.</summary>
+    public Dictionary<string, double> TestSharpness { get; set; } = [];
+
+    /// <summary>Wall-clock seconds of both sharpness evaluations.</summary>
+    public double EvaluationSeconds { get; set; }
+
+    /// <summary>Processor count, OS and thread setting the run was made on.</summary>
+    public string Machine { get; set; } = "";
+
+    /// <summary>When the run finished (UTC).</summary>
+    public DateTime FinishedUtc { get; set; }
+
+    /// <summary>Writes the result as JSON, atomically (a half-written file never looks finished).</summary>
+    public void Save(string path)
+    {
+        string temporary = path + ".partial";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, StudyDefinition.Json));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads a result written by <see cref="Save"/>; null when the file is missing or unreadable.</summary>
+    public static RunResult? TryLoad(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<RunResult>(File.ReadAllText(path), StudyDefinition.Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
