@@ -14,13 +14,8 @@ public static class ChartData
     /// <summary>Writes the CSV of every chart the results and landscapes allow; returns the chart names.</summary>
     public static IReadOnlyList<string> Write(string folder, IReadOnlyList<RunSummary> summaries, LandscapeResults landscapes)
     {
-        Directory.CreateDirectory(folder);
         var names = new List<string>();
-        void Add(string name, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
-        {
-            Csv.Write(Path.Combine(folder, name + ".csv"), header, rows);
-            names.Add(name);
-        }
+        void Add(string name, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows) => names.Add(Write(folder, name, header, rows));
 
         if (summaries.Count > 0)
             Add("training-curves", ["run", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "learning_rate", "seconds"],
@@ -35,22 +30,10 @@ public static class ChartData
             Add("sharpness-vs-rho", ["run", "rho", "test_accuracy", "test_accuracy_se", "keskar_sharpness", "keskar_sharpness_se"],
                 AgainstSetting([.. summaries.Where(s => s.Results[0].Optimizer is SharpnessOptimizer.Sam or SharpnessOptimizer.Sgd)], "Rho"));
 
-        foreach (var curve in landscapes.Interpolations)
-            Add($"interpolation-{StudyRunner.Slug(curve.From)}-to-{StudyRunner.Slug(curve.To)}",
-                ["from", "to", "alpha", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
-                curve.Train.Zip(curve.Test, (train, test) => (IReadOnlyList<object?>)[curve.From, curve.To, train.X, train.Loss, train.Accuracy, test.Loss, test.Accuracy]));
-        if (landscapes.Directions.Count > 0)
-            Add("random-direction", ["run", "step", "loss", "accuracy"],
-                landscapes.Directions.SelectMany(d => d.Value.Select(p => (IReadOnlyList<object?>)[d.Key, p.X, p.Loss, p.Accuracy])));
-        foreach (var (run, points) in landscapes.Surfaces)
-            Add($"surface-{StudyRunner.Slug(run)}", ["run", "x", "y", "loss", "accuracy"],
-                points.Select(p => (IReadOnlyList<object?>)[run, p.X, p.Y, p.Loss, p.Accuracy]));
-        if (landscapes.Spectra.Count > 0)
-            Add("hessian-density", ["run", "eigenvalue", "density"], landscapes.Spectra.SelectMany(s =>
-            {
-                var (t, density) = SpectralDensity.Smooth(s.Nodes, s.Weights);
-                return t.Zip(density, (x, d) => (IReadOnlyList<object?>)[s.Run, x, d]);
-            }));
+        foreach (var curve in landscapes.Interpolations) names.Add(WriteInterpolation(folder, curve));
+        if (landscapes.Directions.Count > 0) names.Add(WriteDirections(folder, landscapes.Directions));
+        foreach (var (run, points) in landscapes.Surfaces) names.Add(WriteSurface(folder, run, points));
+        if (landscapes.Spectra.Count > 0) names.Add(WriteSpectra(folder, landscapes.Spectra));
         return names;
     }
 
@@ -60,4 +43,35 @@ public static class ChartData
             p.Summary.Run, p.Setting, p.Summary["TestAccuracy"]!.Mean, p.Summary["TestAccuracy"]!.StandardError,
             p.Summary[KeskarKey]?.Mean, p.Summary[KeskarKey]?.StandardError,
         ]);
+
+    /// <summary>Writes <c>interpolation-FROM-to-TO.csv</c> (α, train and test loss and accuracy); returns the chart name.</summary>
+    public static string WriteInterpolation(string folder, InterpolationCurve curve) =>
+        Write(folder, $"interpolation-{StudyRunner.Slug(curve.From)}-to-{StudyRunner.Slug(curve.To)}",
+            ["from", "to", "alpha", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
+            curve.Train.Zip(curve.Test, (train, test) => (IReadOnlyList<object?>)[curve.From, curve.To, train.X, train.Loss, train.Accuracy, test.Loss, test.Accuracy]));
+
+    /// <summary>Writes <c>random-direction.csv</c>: one 1-D random-direction curve per run; returns the chart name.</summary>
+    public static string WriteDirections(string folder, IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> curves) =>
+        Write(folder, "random-direction", ["run", "step", "loss", "accuracy"],
+            curves.SelectMany(d => d.Value.Select(p => (IReadOnlyList<object?>)[d.Key, p.X, p.Loss, p.Accuracy])));
+
+    /// <summary>Writes <c>surface-RUN.csv</c>: a 2-D random-direction landscape; returns the chart name.</summary>
+    public static string WriteSurface(string folder, string run, IReadOnlyList<LandscapePoint> points) =>
+        Write(folder, $"surface-{StudyRunner.Slug(run)}", ["run", "x", "y", "loss", "accuracy"],
+            points.Select(p => (IReadOnlyList<object?>)[run, p.X, p.Y, p.Loss, p.Accuracy]));
+
+    /// <summary>Writes <c>hessian-density.csv</c>: each run's Gaussian-smoothed SLQ density; returns the chart name.</summary>
+    public static string WriteSpectra(string folder, IReadOnlyList<SpectrumResult> spectra) =>
+        Write(folder, "hessian-density", ["run", "eigenvalue", "density"], spectra.SelectMany(s =>
+        {
+            var (t, density) = SpectralDensity.Smooth(s.Nodes, s.Weights);
+            return t.Zip(density, (x, d) => (IReadOnlyList<object?>)[s.Run, x, d]);
+        }));
+
+    private static string Write(string folder, string name, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+    {
+        Directory.CreateDirectory(folder);
+        Csv.Write(Path.Combine(folder, name + ".csv"), header, rows);
+        return name;
+    }
 }

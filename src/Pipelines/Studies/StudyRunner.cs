@@ -24,8 +24,8 @@ public sealed class StudyRunner
         this.progress = progress;
     }
 
-    /// <summary>The folder of one run's model and result.</summary>
-    public string RunFolder(string run, int seed) => Path.Combine(output, "runs", $"{Slug(run)}-seed{seed}");
+    /// <summary>The folder of one run's model (<c>model.zip</c>) and result (<c>result.json</c>) in a study's output folder.</summary>
+    public static string RunFolder(string output, string run, int seed) => Path.Combine(Path.GetFullPath(output), "runs", $"{Slug(run)}-seed{seed}");
 
     /// <summary>Runs what is not finished yet and writes the report; returns the results of every run × seed.</summary>
     public IReadOnlyList<RunResult> Run()
@@ -51,7 +51,7 @@ public sealed class StudyRunner
 
     private RunResult RunOne(RunSettings run, int seed, StudyData data)
     {
-        string folder = RunFolder(run.Name!, seed);
+        string folder = RunFolder(output, run.Name!, seed);
         string resultPath = Path.Combine(folder, "result.json");
         string modelPath = Path.Combine(folder, "model.zip");
         var options = run.ToOptions(data.TrainCount, seed, study.Threads);
@@ -120,7 +120,7 @@ public sealed class StudyRunner
     /// <summary>The saved model of a finished run (the whole pipeline, from index rows to PredictedLabel).</summary>
     private ITransformer RunModel(string run, int seed)
     {
-        string path = Path.Combine(RunFolder(run, seed), "model.zip");
+        string path = Path.Combine(RunFolder(output, run, seed), "model.zip");
         if (!File.Exists(path))
             throw new StudyException($"The model of run \"{run}\" (seed {seed}) is missing at '{path}'.");
         return mlContext.Model.Load(path, out _);
