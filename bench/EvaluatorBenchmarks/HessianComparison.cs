@@ -12,15 +12,16 @@ namespace Microsoft.ML.Sharpness.Benchmarks;
 /// PyTorch (bench/python/hessian_eigenvalue_benchmark.py: same start-vector rule and seed, stopping rule, iteration cap, tolerance
 /// and 256-row chunks) on the same model and rows: a ConvNet trained with SGD on the shipped Fashion-MNIST subset, evaluated on
 /// the first rows of its test set, exported through the exchange format. Round r runs EvaluateWithSharpness in this process and
-/// the PyTorch script as a subprocess, in alternating order; round 0 is warm-up; the ratio is the median of per-round ratios
-/// of the power iteration's seconds (per iteration, and in total when both sides ran the same number of iterations).
+/// one power iteration in the PyTorch script (a subprocess started once, --serve), in alternating order; round 0 is warm-up;
+/// the ratio is the median of per-round ratios of the power iteration's seconds (per iteration, and in total when both sides
+/// ran the same number of iterations). Both sides start from the same vector, so they compute the same iterates.
 /// </summary>
 internal static class HessianComparison
 {
     public static void Run(string[] args)
     {
-        int rounds = Bench.Option(args, "--rounds", 5), threads = Bench.Option(args, "--threads", 2), rows = Bench.Option(args, "--rows", 256);
-        int iterations = Bench.Option(args, "--iterations", 10), epochs = Bench.Option(args, "--epochs", 3);
+        int rounds = Bench.Option(args, "--rounds", 7), threads = Bench.Option(args, "--threads", 2), rows = Bench.Option(args, "--rows", 256);
+        int iterations = Bench.Option(args, "--iterations", 5), epochs = Bench.Option(args, "--epochs", 3);
         double tolerance = Bench.Option(args, "--tolerance", 1e-3);
         int blasThreads = Bench.Option(args, "--blas-threads", 1); // PyTorch's OpenBLAS (make_random_exchange.set_blas_threads)
         string directory = Bench.Option(args, "--exchange") ?? Path.Combine(Path.GetTempPath(), "sharpness-hessian-exchange");
@@ -63,6 +64,7 @@ internal static class HessianComparison
         };
         var pythonArgs = new[] { directory, "--rows", rows.ToString(), "--iterations", iterations.ToString(),
             "--tolerance", tolerance.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--seed", "1", "--threads", threads.ToString(), "--blas-threads", blasThreads.ToString() };
+        using var server = PythonPeer.Serve("hessian_eigenvalue_benchmark.py", pythonArgs, threads);
         var ours = new List<(double Seconds, double Value, int Iterations, double CallSeconds)>();
         var peer = new List<(double Seconds, double Value, int Iterations)>();
         double[] peerStartHead = Array.Empty<double>();
@@ -81,7 +83,7 @@ internal static class HessianComparison
                 }
                 else
                 {
-                    JsonElement r = PythonPeer.Run("hessian_eigenvalue_benchmark.py", pythonArgs, threads);
+                    JsonElement r = server.Ask("run");
                     peerVersion = r.GetProperty("torch").GetString() ?? "";
                     peerStartHead = r.GetProperty("start_vector_head").EnumerateArray().Select(e => e.GetDouble()).ToArray();
                     if (round > 0) peer.Add((r.GetProperty("seconds").GetDouble(), r.GetProperty("value").GetDouble(), r.GetProperty("iterations").GetInt32()));

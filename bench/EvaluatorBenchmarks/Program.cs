@@ -14,8 +14,8 @@ using static TorchSharp.torch;
 // With --export DIR it also writes the model and the rows for bench/python/sharpness_reference.py.
 // Usage: dotnet run -c Release --project bench/EvaluatorBenchmarks -- [--threads 2] [--fisher-rows 200] [--export DIR]
 // Side by side, round by round:
-//   -- hessian [--rows 256] [--iterations 10] [--tolerance 1e-3] [--rounds 5]  top Hessian eigenvalue vs PyTorch (HessianComparison.cs)
-//   -- scoring [--rows 2000] [--batch 256] [--rounds 8]                       ML.NET scoring vs TorchSharp inference (ScoringThroughput.cs)
+//   -- hessian [--rows 256] [--iterations 5] [--tolerance 1e-3] [--rounds 7]   top Hessian eigenvalue vs PyTorch (HessianComparison.cs)
+//   -- scoring [--rows 1000] [--batch 256] [--rounds 11]                      ML.NET scoring vs TorchSharp inference (ScoringThroughput.cs)
 if (args.Length > 0 && args[0] == "hessian") { HessianComparison.Run(args[1..]); return; }
 if (args.Length > 0 && args[0] == "scoring") { ScoringThroughput.Run(args[1..]); return; }
 int threads = Option("--threads", 2), fisherRows = Option("--fisher-rows", 200);

@@ -21,7 +21,7 @@ internal static class ScoringThroughput
 
     public static void Run(string[] args)
     {
-        int rounds = Bench.Option(args, "--rounds", 8), threads = Bench.Option(args, "--threads", 2), rows = Bench.Option(args, "--rows", 2000);
+        int rounds = Bench.Option(args, "--rounds", 11), threads = Bench.Option(args, "--threads", 2), rows = Bench.Option(args, "--rows", 1000);
         int batch = Bench.Option(args, "--batch", 256);
         set_num_threads(threads);
         NativeMemoryTuning.Apply();

@@ -54,13 +54,7 @@ internal static class PythonPeer
     /// count as torch. Returns stdout parsed as JSON when <paramref name="json"/> (the scripts print one JSON object).</summary>
     public static JsonElement Run(string script, IEnumerable<string> arguments, int threads, bool json = true)
     {
-        string folder = Path.Combine(Bench.RepositoryRoot(), "bench", "python");
-        var start = new ProcessStartInfo(Interpreter) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
-        start.ArgumentList.Add(Path.Combine(folder, script));
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        start.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString();
-        start.Environment["OMP_NUM_THREADS"] = threads.ToString();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Interpreter}.");
+        using var process = Process.Start(StartInfo(script, arguments, threads, redirectInput: false)) ?? throw new InvalidOperationException($"Could not start {Interpreter}.");
         var error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
@@ -68,5 +62,69 @@ internal static class PythonPeer
             throw new InvalidOperationException($"{Interpreter} {script} exited with {process.ExitCode}:\n{error.Result}\n{output}\n" +
                 "(Debian's PyTorch: apt-get install -y python3-torch libopenblas0-pthread; see bench/python/README.md.)");
         return json ? JsonDocument.Parse(output).RootElement.Clone() : default;
+    }
+
+    /// <summary>Starts bench/python/<paramref name="script"/> as a server (its --serve line protocol: one JSON line when ready,
+    /// then one JSON line per command line), so that a driver can interleave it with its own work at a fine grain.</summary>
+    public static Server Serve(string script, IEnumerable<string> arguments, int threads) => new(StartInfo(script, arguments.Append("--serve"), threads, redirectInput: true), script);
+
+    private static ProcessStartInfo StartInfo(string script, IEnumerable<string> arguments, int threads, bool redirectInput)
+    {
+        string folder = Path.Combine(Bench.RepositoryRoot(), "bench", "python");
+        var start = new ProcessStartInfo(Interpreter)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput, WorkingDirectory = folder,
+        };
+        start.ArgumentList.Add(Path.Combine(folder, script));
+        foreach (string a in arguments) start.ArgumentList.Add(a);
+        start.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString();
+        start.Environment["OMP_NUM_THREADS"] = threads.ToString();
+        return start;
+    }
+
+    internal sealed class Server : IDisposable
+    {
+        private readonly Process process;
+        private readonly string script;
+        private readonly System.Text.StringBuilder errors = new();
+
+        internal Server(ProcessStartInfo start, string script)
+        {
+            this.script = script;
+            process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Interpreter}.");
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
+            process.BeginErrorReadLine();
+            Ready = ReadLine();
+        }
+
+        /// <summary>The line the server printed when ready.</summary>
+        public JsonElement Ready { get; }
+
+        public JsonElement Ask(string command)
+        {
+            process.StandardInput.WriteLine(command);
+            process.StandardInput.Flush();
+            return ReadLine();
+        }
+
+        private JsonElement ReadLine()
+        {
+            string? line = process.StandardOutput.ReadLine();
+            if (line is null)
+            {
+                process.WaitForExit();
+                lock (errors)
+                    throw new InvalidOperationException($"{Interpreter} {script} --serve ended (exit code {process.ExitCode}):\n{errors}\n" +
+                        "(Debian's PyTorch: apt-get install -y python3-torch libopenblas0-pthread; see bench/python/README.md.)");
+            }
+            return JsonDocument.Parse(line).RootElement.Clone();
+        }
+
+        public void Dispose()
+        {
+            try { process.StandardInput.Close(); if (!process.WaitForExit(10_000)) process.Kill(); }
+            catch (InvalidOperationException) { }
+            process.Dispose();
+        }
     }
 }

@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 // machine hit all of them; the ratios are medians over rounds of the per-round ratios. Round 0 is warm-up.
 // Usage: dotnet run -c Release --project bench/TrainerBenchmarks -- [rows=4000] [rounds=7] [threads=2]
 // With "pytorch" first: the trainer's SGD and SAM steps against PyTorch's, and their GFLOP/s against a matmul (PyTorchComparison.cs):
-//        dotnet run -c Release --project bench/TrainerBenchmarks -- pytorch [--rounds 8] [--threads 2] [--batch 128] [--steps 20] [--warmup 3] [--blas-threads 1]
+//        dotnet run -c Release --project bench/TrainerBenchmarks -- pytorch [--rounds 21] [--threads 2] [--batch 128] [--steps 5] [--matmuls 3] [--blas-threads 1]
 if (args.Length > 0 && args[0] == "pytorch")
 {
     PyTorchComparison.Run(args[1..]);

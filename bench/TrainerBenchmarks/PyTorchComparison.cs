@@ -10,8 +10,12 @@ namespace Microsoft.ML.Sharpness.Benchmarks;
 /// <summary>
 /// The trainer's SGD and SAM steps against PyTorch's on the same ConvNet weights, batch and thread count, and the achieved
 /// GFLOP/s of each training step against a 2048² float32 matrix multiply of the same library in the same process.
-/// Round r runs SharpnessML's steps in this process and bench/python/training_step_benchmark.py as a subprocess, in
-/// alternating order (SharpnessML first in even rounds); round 0 is warm-up; ratios are medians of per-round ratios.
+/// PyTorch runs bench/python/training_step_benchmark.py --serve as a subprocess; the two sides take turns a few steps at a
+/// time: round r runs K SGD steps on each side, then K SAM steps on each side, then a few matmuls on each side, the side
+/// that goes first alternating from block to block, so that slow phases of the shared machine hit both. Each side keeps one
+/// network and optimizer per kind of step, from the exchanged weights, across rounds. Round 0 is warm-up. Ratios are medians
+/// over rounds of the per-round ratio of the medians of the K timings; the ratio of the fastest timings over the whole run is
+/// shown too (interference only ever adds time).
 /// </summary>
 internal static class PyTorchComparison
 {
@@ -19,10 +23,11 @@ internal static class PyTorchComparison
 
     public static void Run(string[] args)
     {
-        int rounds = Bench.Option(args, "--rounds", 8), threads = Bench.Option(args, "--threads", 2), batch = Bench.Option(args, "--batch", 128);
-        int steps = Bench.Option(args, "--steps", 20), warmup = Bench.Option(args, "--warmup", 3), matmulSize = Bench.Option(args, "--matmul", 2048);
+        int rounds = Bench.Option(args, "--rounds", 21), threads = Bench.Option(args, "--threads", 2), batch = Bench.Option(args, "--batch", 128);
+        int steps = Bench.Option(args, "--steps", 5), matmuls = Bench.Option(args, "--matmuls", 3);
         int blasThreads = Bench.Option(args, "--blas-threads", 1); // PyTorch's OpenBLAS during the steps (make_random_exchange.set_blas_threads)
         string directory = Bench.Option(args, "--exchange") ?? Path.Combine(Path.GetTempPath(), $"sharpness-step-exchange-{batch}");
+        const int MatmulSize = 2048;
         set_num_threads(threads);
         NativeMemoryTuning.Apply(); // as the trainer does; training_step_benchmark.py applies the same mallopt settings
         double loadAtStart = Bench.LoadAverage();
@@ -33,115 +38,142 @@ internal static class PyTorchComparison
         if (exchange.Rows < batch) throw new InvalidOperationException($"{directory} holds {exchange.Rows} rows; the batch needs {batch}.");
         using Tensor allImages = exchange.Images(), allLabels = exchange.Labels();
         using Tensor x = allImages.narrow(0, 0, batch).contiguous(), y = allLabels.narrow(0, 0, batch).contiguous();
-        double sgdFlops = TrainingStepFlops(exchange.Shape, batch), samFlops = 2 * sgdFlops;
+        double sgdFlops = TrainingStepFlops(exchange.Shape, batch), samFlops = 2 * sgdFlops, matmulFlops = 2.0 * MatmulSize * MatmulSize * MatmulSize;
 
-        var ours = new Dictionary<string, List<double>> { ["sgd"] = new(), ["sam"] = new(), ["matmul"] = new() };
-        var peer = new Dictionary<string, List<double>> { ["sgd"] = new(), ["sam"] = new(), ["matmul"] = new() };
-        double oursFirstLoss = double.NaN, peerFirstLoss = double.NaN;
-        string peerVersion = "";
-        var pythonArgs = new[] { directory, "--threads", threads.ToString(), "--batch", batch.ToString(), "--steps", steps.ToString(), "--warmup", warmup.ToString(), "--blas-threads", blasThreads.ToString() };
+        using var peer = PythonPeer.Serve("training_step_benchmark.py",
+            new[] { directory, "--threads", threads.ToString(), "--batch", batch.ToString(), "--blas-threads", blasThreads.ToString() }, threads);
+        string peerVersion = peer.Ready.GetProperty("torch").GetString() ?? "";
+        using var sgd = new Stepper(exchange, SharpnessOptimizer.Sgd);
+        using var sam = new Stepper(exchange, SharpnessOptimizer.Sam);
+        using var a = randn(MatmulSize, MatmulSize);
+        using var b = randn(MatmulSize, MatmulSize);
 
+        var blocks = new (string Key, Func<List<double>> Ours, string Command)[]
+        {
+            ("sgd", () => sgd.Steps(x, y, steps), $"sgd {steps}"),
+            ("sam", () => sam.Steps(x, y, steps), $"sam {steps}"),
+            ("matmul", () => Matmuls(a, b, matmuls), $"matmul {matmuls}"),
+        };
+        var ours = blocks.ToDictionary(k => k.Key, _ => new List<List<double>>());
+        var theirs = blocks.ToDictionary(k => k.Key, _ => new List<List<double>>());
+        double peerFirstLoss = double.NaN;
         var wall = Stopwatch.StartNew();
         for (int round = 0; round < rounds; round++)
         {
-            for (int turn = 0; turn < 2; turn++)
+            for (int block = 0; block < blocks.Length; block++)
             {
-                bool oursNow = (turn == 0) == (round % 2 == 0);
-                if (oursNow)
+                var (key, mine, command) = blocks[block];
+                List<double>? o = null, p = null;
+                for (int turn = 0; turn < 2; turn++)
                 {
-                    var (sgd, loss) = StepSeconds(exchange, x, y, SharpnessOptimizer.Sgd, steps, warmup);
-                    var (sam, _) = StepSeconds(exchange, x, y, SharpnessOptimizer.Sam, steps, warmup);
-                    double gflops = MatmulGflops(matmulSize);
-                    oursFirstLoss = loss;
-                    if (round > 0) { ours["sgd"].Add(sgd); ours["sam"].Add(sam); ours["matmul"].Add(gflops); }
-                }
-                else
-                {
-                    JsonElement r = PythonPeer.Run("training_step_benchmark.py", pythonArgs, threads);
-                    peerFirstLoss = r.GetProperty("sgd_first_loss").GetDouble();
-                    peerVersion = r.GetProperty("torch").GetString() ?? "";
-                    if (round > 0)
+                    if ((turn == 0) == ((round + block) % 2 == 0)) o = mine();
+                    else
                     {
-                        peer["sgd"].Add(r.GetProperty("sgd_step_seconds").GetDouble());
-                        peer["sam"].Add(r.GetProperty("sam_step_seconds").GetDouble());
-                        peer["matmul"].Add(r.GetProperty("matmul_2048_gflops").GetDouble());
+                        JsonElement reply = peer.Ask(command);
+                        p = reply.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToList();
+                        if (key == "sgd") peerFirstLoss = reply.GetProperty("first_loss").GetDouble();
                     }
                 }
+                if (round > 0) { ours[key].Add(o!); theirs[key].Add(p!); }
             }
-            Console.Error.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")} done at {wall.Elapsed.TotalSeconds:F0} s");
+            if (round % 5 == 0) Console.Error.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")} done at {wall.Elapsed.TotalSeconds:F0} s");
         }
 
+        List<double> PerRound(Dictionary<string, List<List<double>>> side, string key) => side[key].Select(Bench.Median).ToList();
+        double Fastest(Dictionary<string, List<List<double>>> side, string key) => side[key].SelectMany(t => t).Min();
         int measured = rounds - 1;
         Console.WriteLine($"ConvNet ({exchange.Shape.Channels}×{exchange.Shape.Height}×{exchange.Shape.Width}, {exchange.Shape.Classes} classes), " +
-            $"batch {batch}, {threads} threads, weights and rows from {directory}; per round each side times {steps} steps after {warmup} " +
-            $"untimed ones from the exchanged weights (median), {measured} rounds after one warm-up round; PyTorch {peerVersion} " +
+            $"batch {batch}, {threads} threads, weights and rows from {directory}; {measured} rounds after one warm-up round, each running " +
+            $"{steps} SGD steps, {steps} SAM steps and {matmuls} {MatmulSize}² matmuls on each side in turn; PyTorch {peerVersion} " +
             $"(OpenBLAS, which runs its linear layers: {blasThreads} thread(s) during the steps, {threads} for its matmul). " +
             $"Load average at start {loadAtStart:F2}, at end {Bench.LoadAverage():F2}; {wall.Elapsed.TotalSeconds:F0} s wall.");
-        Console.WriteLine($"Same weights and rows: loss of the first SGD step SharpnessML {oursFirstLoss:F6}, PyTorch {peerFirstLoss:F6} " +
-            $"(relative difference {Math.Abs(oursFirstLoss - peerFirstLoss) / Math.Abs(peerFirstLoss):E1}).");
+        Console.WriteLine($"Same weights and rows: loss of the first SGD step SharpnessML {sgd.FirstLoss:F6}, PyTorch {peerFirstLoss:F6} " +
+            $"(relative difference {Math.Abs(sgd.FirstLoss - peerFirstLoss) / Math.Abs(peerFirstLoss):E1}).");
         Console.WriteLine();
-        Console.WriteLine("| step | SharpnessML median seconds | PyTorch median seconds | median per-round ratio SharpnessML / PyTorch |");
-        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine("| step | SharpnessML median seconds | PyTorch median seconds | median per-round ratio SharpnessML / PyTorch | " +
+            "fastest step SharpnessML / PyTorch (seconds) | ratio of fastest steps |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var (key, label) in new[] { ("sgd", "SGD"), ("sam", "SAM (ρ = 0.05)") })
-            Console.WriteLine($"| {label} | {Bench.Median(ours[key]):F4} | {Bench.Median(peer[key]):F4} | {Bench.MedianRatio(ours[key], peer[key]):F3} |");
-        Console.WriteLine($"| SAM / SGD | {Bench.MedianRatio(ours["sam"], ours["sgd"]):F3} | {Bench.MedianRatio(peer["sam"], peer["sgd"]):F3} | |");
+            Console.WriteLine($"| {label} | {Bench.Median(PerRound(ours, key)):F4} | {Bench.Median(PerRound(theirs, key)):F4} | " +
+                $"{Bench.MedianRatio(PerRound(ours, key), PerRound(theirs, key)):F3} | {Fastest(ours, key):F4} / {Fastest(theirs, key):F4} | " +
+                $"{Fastest(ours, key) / Fastest(theirs, key):F3} |");
+        Console.WriteLine($"| SAM / SGD | {Bench.MedianRatio(PerRound(ours, "sam"), PerRound(ours, "sgd")):F3} | {Bench.MedianRatio(PerRound(theirs, "sam"), PerRound(theirs, "sgd")):F3} | | " +
+            $"{Fastest(ours, "sam") / Fastest(ours, "sgd"):F3} / {Fastest(theirs, "sam") / Fastest(theirs, "sgd"):F3} | |");
         Console.WriteLine();
-        Console.WriteLine($"Per-round seconds: SharpnessML SGD {Bench.Join(ours["sgd"], "F4")}; PyTorch SGD {Bench.Join(peer["sgd"], "F4")}; " +
-            $"SharpnessML SAM {Bench.Join(ours["sam"], "F4")}; PyTorch SAM {Bench.Join(peer["sam"], "F4")}.");
+        Console.WriteLine($"Per-round median seconds: SharpnessML SGD {Bench.Join(PerRound(ours, "sgd"), "F4")}; PyTorch SGD {Bench.Join(PerRound(theirs, "sgd"), "F4")}; " +
+            $"SharpnessML SAM {Bench.Join(PerRound(ours, "sam"), "F4")}; PyTorch SAM {Bench.Join(PerRound(theirs, "sam"), "F4")}.");
         Console.WriteLine();
         Console.WriteLine($"Achieved GFLOP/s of a training step: {sgdFlops / 1e9:F3} GFLOP per SGD step, {samFlops / 1e9:F3} per SAM step " +
-            $"(2·B·(3·ΣMACs − MACs(conv1)), see the source); {matmulSize}² float32 matmul in the same process and round:");
+            $"(2·B·(3·ΣMACs − MACs(conv1)), see TrainingStepFlops); {MatmulSize}² float32 matmul ({matmulFlops / 1e9:F2} GFLOP) of the same library, same process, same rounds:");
         Console.WriteLine();
-        Console.WriteLine($"| library | step | median step GFLOP/s | median {matmulSize}² matmul GFLOP/s | median per-round ratio step / matmul |");
-        Console.WriteLine("|---|---|---|---|---|");
-        foreach (var (name, side) in new[] { ("SharpnessML (TorchSharp, libtorch 2.10)", ours), ($"PyTorch {peerVersion}", peer) })
+        Console.WriteLine($"| library | step | median step GFLOP/s | median matmul GFLOP/s | median per-round ratio step / matmul | fastest step GFLOP/s / fastest matmul GFLOP/s |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var (name, side) in new[] { ("SharpnessML (TorchSharp 0.107, libtorch 2.10)", ours), ($"PyTorch {peerVersion}", theirs) })
         {
+            var matmul = PerRound(side, "matmul").Select(s => matmulFlops / s / 1e9).ToList();
+            double bestMatmul = matmulFlops / Fastest(side, "matmul") / 1e9;
             foreach (var (key, label, flops) in new[] { ("sgd", "SGD", sgdFlops), ("sam", "SAM", samFlops) })
             {
-                var achieved = side[key].Select(s => flops / s / 1e9).ToList();
-                Console.WriteLine($"| {name} | {label} | {Bench.Median(achieved):F1} | {Bench.Median(side["matmul"]):F1} | {Bench.MedianRatio(achieved, side["matmul"]):F3} |");
+                var achieved = PerRound(side, key).Select(s => flops / s / 1e9).ToList();
+                double best = flops / Fastest(side, key) / 1e9;
+                Console.WriteLine($"| {name} | {label} | {Bench.Median(achieved):F1} | {Bench.Median(matmul):F1} | {Bench.MedianRatio(achieved, matmul):F3} | " +
+                    $"{best:F1} / {bestMatmul:F1} = {best / bestMatmul:F3} |");
             }
         }
         Console.WriteLine();
-        Console.WriteLine($"Per-round matmul GFLOP/s: SharpnessML {Bench.Join(ours["matmul"], "F0")}; PyTorch {Bench.Join(peer["matmul"], "F0")}.");
+        Console.WriteLine($"Per-round matmul GFLOP/s: SharpnessML {Bench.Join(PerRound(ours, "matmul").Select(s => matmulFlops / s / 1e9), "F0")}; " +
+            $"PyTorch {Bench.Join(PerRound(theirs, "matmul").Select(s => matmulFlops / s / 1e9), "F0")}.");
     }
 
-    /// <summary>Median seconds of the trainer's step (<see cref="SharpnessAwareStep"/> with the trainer's base SGD) from the
-    /// exchanged weights, train mode, on one fixed batch; and the loss of the first step.</summary>
-    private static (double Seconds, double FirstLoss) StepSeconds(ExchangeImport exchange, Tensor x, Tensor y, SharpnessOptimizer kind, int steps, int warmup)
+    private static List<double> Matmuls(Tensor a, Tensor b, int count)
     {
-        using var network = exchange.Network();
-        network.train();
-        using var optimizer = optim.SGD(network.parameters(), LearningRate, Momentum, 0, WeightDecay, false);
-        var stepper = new SharpnessAwareStep(network, optimizer, kind, Rho, Eta, 0, 0);
         var times = new List<double>();
-        double firstLoss = double.NaN;
-        for (int i = 0; i < warmup + steps; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            StepOutcome outcome;
-            using (NewDisposeScope()) outcome = stepper.Step(x, y); // as TrainingLoop runs it
-            double seconds = clock.Elapsed.TotalSeconds;
-            if (i == 0) firstLoss = outcome.Loss;
-            if (i >= warmup) times.Add(seconds);
-        }
-        return (Bench.Median(times), firstLoss);
-    }
-
-    /// <summary>GFLOP/s of an n×n by n×n float32 matmul: the median of 5 timed products after 2 untimed ones.</summary>
-    private static double MatmulGflops(int n)
-    {
-        using var scope = NewDisposeScope();
-        Tensor a = randn(n, n), b = randn(n, n);
-        for (int i = 0; i < 2; i++) a.matmul(b).Dispose();
-        var times = new List<double>();
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < count; i++)
         {
             var clock = Stopwatch.StartNew();
             a.matmul(b).Dispose();
             times.Add(clock.Elapsed.TotalSeconds);
         }
-        return 2.0 * n * n * n / Bench.Median(times) / 1e9;
+        return times;
+    }
+
+    /// <summary>The trainer's step (<see cref="SharpnessAwareStep"/> with the trainer's base SGD) on one network from the exchanged
+    /// weights, in train mode, kept across calls.</summary>
+    private sealed class Stepper : IDisposable
+    {
+        private readonly TorchSharp.Modules.Sequential network;
+        private readonly optim.Optimizer optimizer;
+        private readonly SharpnessAwareStep step;
+
+        public Stepper(ExchangeImport exchange, SharpnessOptimizer kind)
+        {
+            network = exchange.Network();
+            network.train();
+            optimizer = optim.SGD(network.parameters(), LearningRate, Momentum, 0, WeightDecay, false);
+            step = new SharpnessAwareStep(network, optimizer, kind, Rho, Eta, 0, 0);
+        }
+
+        public double FirstLoss { get; private set; } = double.NaN;
+
+        public List<double> Steps(Tensor x, Tensor y, int count)
+        {
+            var times = new List<double>();
+            for (int i = 0; i < count; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                StepOutcome outcome;
+                using (NewDisposeScope()) outcome = step.Step(x, y); // as TrainingLoop runs it
+                times.Add(clock.Elapsed.TotalSeconds);
+                if (double.IsNaN(FirstLoss)) FirstLoss = outcome.Loss;
+            }
+            return times;
+        }
+
+        public void Dispose()
+        {
+            optimizer.Dispose();
+            network.Dispose();
+        }
     }
 
     /// <summary>

@@ -8,13 +8,14 @@ directory D (see make_random_exchange.py) and its first `batch` rows, network in
 Each is timed `steps` times after `warmup` untimed steps, from the exchanged weights; reports the median seconds per
 step, the SAM/SGD ratio, the mean loss of the first SGD and SAM step (at the exchanged weights: a check that a peer ran on
 the same weights and rows), and a 2048x2048 float32 matmul (GFLOP/s) as a yardstick of the machine, as JSON.
-bench/TrainerBenchmarks runs it once per round, side by side with SharpnessML's steps (`-- pytorch`).
+bench/TrainerBenchmarks drives it with --serve, a few steps at a time, interleaved with SharpnessML's steps (`-- pytorch`).
 
 OpenBLAS (linear layers) gets one thread during the steps and `threads` for the matmul (see set_blas_threads).
 
   /usr/bin/python3 training_step_benchmark.py D [--threads 2] [--batch 128] [--steps 30] [--warmup 5] [--blas-threads 1] [--out result.json]
+  /usr/bin/python3 training_step_benchmark.py D --serve [...]    # driven line by line (see serve)
 """
-import argparse, json, os, statistics, time
+import argparse, json, os, statistics, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from make_random_exchange import load, set_blas_threads, tune_malloc
 
@@ -71,16 +72,51 @@ def matmul_gflops(n=2048, repeats=10, threads=2):
     return 2 * n ** 3 / statistics.median(times) / 1e9
 
 
+def serve(args, blas_threads, malloc):
+    """Line protocol for a driver that interleaves its own steps with these (bench/TrainerBenchmarks -- pytorch): one JSON
+    line on start, then for each input line `sgd K`, `sam K` or `matmul K` one JSON line with K timings in seconds. Each kind
+    of step keeps its network and optimizer (from the exchanged weights) across commands; `first_loss` is its first step's."""
+    kinds = {}
+    for name, step in (("sgd", sgd_step), ("sam", sam_step)):
+        _, net, X, Y = load(args.directory)
+        net.train()
+        x, y = X[:args.batch].contiguous(), Y[:args.batch].contiguous()
+        kinds[name] = [step, net, torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4), x, y, None]
+    n = 2048
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    print(json.dumps({"torch": torch.__version__, "malloc": malloc, "blas_threads_in_steps": blas_threads, "batch": args.batch}), flush=True)
+    for line in sys.stdin:
+        command, count = line.split()
+        times = []
+        if command == "matmul":
+            set_blas_threads(args.threads)
+            for _ in range(int(count)):
+                start = time.perf_counter(); a @ b; times.append(time.perf_counter() - start)
+            set_blas_threads(args.blas_threads)
+            print(json.dumps({"seconds": times, "gflops": [2 * n ** 3 / t / 1e9 for t in times]}), flush=True)
+            continue
+        entry = kinds[command]
+        step, net, optimizer, x, y, _ = entry
+        for _ in range(int(count)):
+            start = time.perf_counter(); loss = step(net, optimizer, x, y); times.append(time.perf_counter() - start)
+            if entry[5] is None: entry[5] = loss.item()
+        print(json.dumps({"seconds": times, "first_loss": entry[5]}), flush=True)
+
+
 if __name__ == "__main__":
     a = argparse.ArgumentParser(description="Seconds per SGD and SAM step in PyTorch.")
     a.add_argument("directory"); a.add_argument("--threads", type=int, default=2); a.add_argument("--batch", type=int, default=128)
     a.add_argument("--steps", type=int, default=30); a.add_argument("--warmup", type=int, default=5); a.add_argument("--out")
     a.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads during the steps (see set_blas_threads)")
+    a.add_argument("--serve", action="store_true", help="line protocol for an interleaving driver (see serve)")
     args = a.parse_args()
     malloc = tune_malloc()
     torch.set_num_threads(args.threads)
     blas_threads = set_blas_threads(args.blas_threads)
     torch.manual_seed(1)
+    if args.serve:
+        serve(args, blas_threads, malloc)
+        sys.exit(0)
     load_average = os.getloadavg()[0]  # above 0 (1 min average): other processes were using the shared cores
     sgd, rows, sgd_first_loss = median_seconds(sgd_step, args.directory, args.batch, args.steps, args.warmup)
     sam, _, sam_first_loss = median_seconds(sam_step, args.directory, args.batch, args.steps, args.warmup)
