@@ -143,14 +143,18 @@ public static class Charts
         foreach (var ((run, rows), color) in runs.Zip(Palette(runs.Count)))
         {
             var line = plot.Add.Scatter(rows.Select(r => table.Number(r, "eigenvalue")).ToArray(),
-                rows.Select(r => Math.Log10(Math.Max(table.Number(r, "density"), 1e-12))).ToArray());
+                rows.Select(r => Math.Log10(Math.Max(table.Number(r, "density"), DensityFloor))).ToArray());
             line.LegendText = run;
             line.Color = color;
             line.MarkerSize = 0;
         }
         plot.ShowLegend(Alignment.UpperRight);
+        plot.Axes.SetLimitsY(Math.Log10(DensityFloor), plot.Axes.GetLimits().Top + 0.5);
         return plot;
     }
+
+    /// <summary>Densities below this are drawn at it: the Gaussian tails between distant nodes would otherwise fill the log axis.</summary>
+    private const double DensityFloor = 1e-8;
 
     private static void Series(Plot plot, double[] xs, IEnumerable<double> ys, IEnumerable<double> errors, string legend, Color color, MarkerShape marker, IYAxis axis)
     {

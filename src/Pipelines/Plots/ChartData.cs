@@ -60,13 +60,16 @@ public static class ChartData
         Write(folder, $"surface-{StudyRunner.Slug(run)}", ["run", "x", "y", "loss", "accuracy"],
             points.Select(p => (IReadOnlyList<object?>)[run, p.X, p.Y, p.Loss, p.Accuracy]));
 
-    /// <summary>Writes <c>hessian-density.csv</c>: each run's Gaussian-smoothed SLQ density; returns the chart name.</summary>
-    public static string WriteSpectra(string folder, IReadOnlyList<SpectrumResult> spectra) =>
-        Write(folder, "hessian-density", ["run", "eigenvalue", "density"], spectra.SelectMany(s =>
+    /// <summary>Writes <c>hessian-density.csv</c>: each run's Gaussian-smoothed SLQ density on one grid and kernel; returns the chart name.</summary>
+    public static string WriteSpectra(string folder, IReadOnlyList<SpectrumResult> spectra)
+    {
+        var (sigma, from, to) = SpectralDensity.Range(spectra.SelectMany(s => s.Nodes));
+        return Write(folder, "hessian-density", ["run", "eigenvalue", "density"], spectra.SelectMany(s =>
         {
-            var (t, density) = SpectralDensity.Smooth(s.Nodes, s.Weights);
+            var (t, density) = SpectralDensity.Smooth(s.Nodes, s.Weights, sigma, from, to);
             return t.Zip(density, (x, d) => (IReadOnlyList<object?>)[s.Run, x, d]);
         }));
+    }
 
     private static string Write(string folder, string name, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
     {

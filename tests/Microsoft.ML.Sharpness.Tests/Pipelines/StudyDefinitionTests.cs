@@ -49,12 +49,13 @@ public sealed class StudyDefinitionTests
     public void TheSmoothedSpectralDensityIsAMixtureOfGaussiansWithTheQuadratureWeights()
     {
         double[] nodes = [0, 10], weights = [0.75, 0.25];
-        var (t, density) = SpectralDensity.Smooth(nodes, weights, points: 4001, widthFraction: 0.02);
+        var (sigma, from, to) = SpectralDensity.Range(nodes, widthFraction: 0.02);
+        Assert.AreEqual(0.2, sigma, 1e-12, "σ = 2 % of the eigenvalue range");
+        var (t, density) = SpectralDensity.Smooth(nodes, weights, sigma, from, to, points: 4001);
         double integral = 0;
         for (int k = 1; k < t.Length; k++) integral += 0.5 * (density[k] + density[k - 1]) * (t[k] - t[k - 1]);
         // The grid stops 3σ beyond the outer nodes, so each outer tail, Φ(−3) = 0.0013499 of its node's weight, is cut off.
         Assert.AreEqual(1.0 - 0.0013499, integral, 1e-5, "∫φ = Σw less the two cut tails");
-        double sigma = 0.2;
         int atZero = Array.BinarySearch(t, t.OrderBy(x => Math.Abs(x)).First());
         Assert.AreEqual(0.75 / (sigma * Math.Sqrt(2 * Math.PI)), density[atZero], 1e-2 * density[atZero], "peak height w/(σ√2π) at the node");
         Assert.AreEqual(-0.6, t[0], 1e-12, "from min λ − 3σ");
