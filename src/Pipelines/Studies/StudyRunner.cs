@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.ML.Data;
 using Microsoft.ML.Sharpness.Pipelines.Reports;
 
@@ -31,7 +32,7 @@ public sealed class StudyRunner
     public IReadOnlyList<RunResult> Run()
     {
         Directory.CreateDirectory(output);
-        File.WriteAllText(Path.Combine(output, "study.json"), System.Text.Json.JsonSerializer.Serialize(study, StudyDefinition.Json));
+        File.WriteAllText(Path.Combine(output, "study.json"), JsonSerializer.Serialize(study, StudyDefinition.Json));
         progress.Stage($"Reading images from {study.DataFolder}");
         var clock = Stopwatch.StartNew();
         var data = StudyData.Load(mlContext, study.DataFolder, study.TrainRows, study.TestRows, seed: 1);
@@ -55,7 +56,9 @@ public sealed class StudyRunner
         string resultPath = Path.Combine(folder, "result.json");
         string modelPath = Path.Combine(folder, "model.zip");
         var options = run.ToOptions(data.TrainCount, seed, study.Threads);
-        if (RunResult.TryLoad(resultPath) is { } done && done.Settings == run.Fingerprint() && File.Exists(modelPath))
+        string studySettings = JsonSerializer.Serialize(new { study.DataFolder, study.TrainRows, study.TestRows, study.Evaluation }, StudyDefinition.Json);
+        if (RunResult.TryLoad(resultPath) is { } done && done.Settings == run.Fingerprint() && (done.StudySettings ?? studySettings) == studySettings
+            && File.Exists(modelPath))
         {
             progress.RunStarted(run.Name!, seed, options.Epochs, resumed: true);
             progress.RunFinished(done);
@@ -95,6 +98,7 @@ public sealed class StudyRunner
             Run = run.Name!,
             Seed = seed,
             Settings = run.Fingerprint(),
+            StudySettings = studySettings,
             Optimizer = options.Optimizer,
             BatchSize = options.BatchSize,
             Rho = options.Optimizer == SharpnessOptimizer.Sgd ? 0 : options.Rho,

@@ -9,7 +9,7 @@ public sealed class StudyRunnerTests
 {
     private static readonly string Data = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-small");
 
-    private static string StudyJson(int lbEpochs) => $$"""
+    private static string StudyJson(int lbEpochs, int evaluationRows = 64) => $$"""
         {
           "name": "tiny", "data": "{{Data.Replace("\\", "/")}}", "seeds": [1], "threads": 2, "trainRows": 300,
           "defaults": { "architecture": "ConvNet", "optimizer": "Sgd", "epochs": 2, "batchSize": 50 },
@@ -18,7 +18,7 @@ public sealed class StudyRunnerTests
             { "name": "LB", "batchFraction": 0.5, "epochs": {{lbEpochs}} },
             { "name": "LB from SB", "batchFraction": 0.5, "epochs": 1, "warmStartFrom": "SB" }
           ],
-          "evaluation": { "trainRows": 64, "testRows": 64, "trainMeasures": "KeskarFullSpace, Sam", "testMeasures": "Sam" },
+          "evaluation": { "trainRows": {{evaluationRows}}, "testRows": 64, "trainMeasures": "KeskarFullSpace, Sam", "testMeasures": "Sam" },
           "landscapes": {
             "interpolations": [["SB", "LB"]], "randomDirections": ["SB", "LB"], "surfaces": ["SB"], "spectra": ["SB"],
             "rows": 64, "points": 5, "surfacePoints": 3, "lanczosSteps": 5
@@ -91,7 +91,7 @@ public sealed class StudyRunnerTests
             var surface = ReadCsv(Path.Combine(plots, "surface-sb.csv"));
             Assert.AreEqual(9, surface.Rows.Count);
 
-            // Run again: nothing is retrained or recomputed. Change one run: only it (and the run warm-started from... none) retrains.
+            // Run again: nothing is retrained or recomputed. Change one run: only it retrains. Change the evaluation: all do.
             var again = new Recorder();
             new StudyRunner(StudyDefinition.Parse(StudyJson(lbEpochs: 2), "test"), output, again).Run();
             Assert.IsTrue(again.Runs.All(r => r.Resumed));
@@ -101,6 +101,9 @@ public sealed class StudyRunnerTests
             new StudyRunner(StudyDefinition.Parse(StudyJson(lbEpochs: 1), "test"), output, changed).Run();
             CollectionAssert.AreEqual(new[] { ("SB", true), ("LB", false), ("LB from SB", true) }, changed.Runs);
             Assert.AreEqual(1, changed.Epochs);
+            var reevaluated = new Recorder();
+            new StudyRunner(StudyDefinition.Parse(StudyJson(lbEpochs: 1, evaluationRows: 48), "test"), output, reevaluated).Run();
+            Assert.IsTrue(reevaluated.Runs.All(r => !r.Resumed), "other evaluation settings make every result stale");
         }
         finally
         {
