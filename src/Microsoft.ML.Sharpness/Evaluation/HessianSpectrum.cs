@@ -37,11 +37,12 @@ internal static class HessianSpectrum
             while (iteration < maxIterations && !converged)
             {
                 iteration++;
+                using var step = NewDisposeScope(); // each iteration's temporaries go; only the new v stays
                 Tensor hv = surface.HessianVectorProduct(v);
                 double previous = eigenvalue;
                 eigenvalue = hv.dot(v).item<float>();
                 converged = iteration > 1 && Math.Abs(eigenvalue - previous) <= tolerance * (Math.Abs(previous) + 1e-6);
-                v = Normalize(Orthogonalize(hv, found));
+                v = Normalize(Orthogonalize(hv, found)).MoveToOuterDisposeScope();
             }
             found.Add(v);
             results.Add(new PowerIterationResult(eigenvalue, iteration, converged));
@@ -115,13 +116,14 @@ internal static class HessianSpectrum
             int size = m;
             for (int j = 0; j < m; j++)
             {
+                using var step = NewDisposeScope(); // each step's temporaries go; only the new basis vector stays
                 Tensor w = surface.HessianVectorProduct(basis[j]);
                 alpha[j] = w.dot(basis[j]).item<float>();
                 w = Orthogonalize(w, basis);
                 if (j == m - 1) break;
                 beta[j] = w.norm().item<float>();
                 if (beta[j] < 1e-10) { size = j + 1; break; }
-                basis.Add(w.div(beta[j]));
+                basis.Add(w.div(beta[j]).MoveToOuterDisposeScope());
             }
             Tensor tridiagonal = zeros(size, size, dtype: ScalarType.Float64);
             for (int j = 0; j < size; j++)
@@ -139,10 +141,16 @@ internal static class HessianSpectrum
         return new SpectralDensity(nodes, weights, runs, m);
     }
 
+    /// <summary>v minus its projections on the orthonormal <paramref name="basis"/> (Gram–Schmidt), as a new tensor; one temporary at a time.</summary>
     private static Tensor Orthogonalize(Tensor v, IReadOnlyList<Tensor> basis)
     {
-        foreach (var u in basis) v = v.sub(u.mul(u.dot(v)));
-        return v;
+        Tensor result = v.clone();
+        foreach (var u in basis)
+        {
+            using var projection = u.mul(u.dot(result));
+            result.sub_(projection);
+        }
+        return result;
     }
 
     private static Tensor Rademacher(long n, long columns, Generator generator) =>
