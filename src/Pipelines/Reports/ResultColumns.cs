@@ -4,7 +4,8 @@ namespace Microsoft.ML.Sharpness.Pipelines.Reports;
 /// <param name="Key">The key (see <see cref="RunSummary.Value"/>).</param>
 /// <param name="Heading">The Markdown/HTML heading.</param>
 /// <param name="Format">"P" for a percentage, otherwise a .NET numeric format.</param>
-public sealed record ResultColumn(string Key, string Heading, string Format);
+/// <param name="ShowError">Whether cells show "± standard error" (not for settings such as the batch size).</param>
+public sealed record ResultColumn(string Key, string Heading, string Format, bool ShowError = true);
 
 /// <summary>The columns of a study's results table, in order.</summary>
 public static class ResultColumns
@@ -12,7 +13,7 @@ public static class ResultColumns
     /// <summary>Accuracy, loss, gap, the main sharpness measures on training rows, and training time; missing ones are dropped.</summary>
     public static IReadOnlyList<ResultColumn> All { get; } =
     [
-        new("BatchSize", "batch", "0"),
+        new("BatchSize", "batch", "0", ShowError: false),
         new("TestAccuracy", "test accuracy", "P"),
         new("TrainAccuracy", "train accuracy", "P"),
         new("GeneralizationGap", "gap", "P"),

@@ -28,11 +28,12 @@ public static class StudyReport
     }
 
     /// <summary>Mean ± standard error as text in a column's format ("–" when missing).</summary>
-    public static string Cell(SeedStatistic? value, string format)
+    public static string Cell(SeedStatistic? value, ResultColumn column)
     {
         if (value is null) return "–";
+        string format = column.Format;
         string Show(double v) => format == "P" ? (100 * v).ToString("F2", CultureInfo.InvariantCulture) + " %" : v.ToString(format, CultureInfo.InvariantCulture);
-        return value.StandardError is double se ? $"{Show(value.Mean)} ± {Show(se)}" : Show(value.Mean);
+        return value.StandardError is double se && column.ShowError ? $"{Show(value.Mean)} ± {Show(se)}" : Show(value.Mean);
     }
 
     /// <summary>The summary as a Markdown table, one row per run.</summary>
@@ -42,7 +43,7 @@ public static class StudyReport
         text.Append("| run | seeds | ").AppendJoin(" | ", columns.Select(c => c.Heading)).Append(" |\n");
         text.Append("|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
         foreach (var s in summaries)
-            text.Append($"| {s.Run} | {s.Results.Count} | ").AppendJoin(" | ", columns.Select(c => Cell(s[c.Key], c.Format))).Append(" |\n");
+            text.Append($"| {s.Run} | {s.Results.Count} | ").AppendJoin(" | ", columns.Select(c => Cell(s[c.Key], c))).Append(" |\n");
         return text.ToString();
     }
 
@@ -97,7 +98,7 @@ public static class StudyReport
         foreach (var s in summaries)
         {
             html.Append($"<tr><td>{E(s.Run)}</td><td>{s.Results.Count}</td>");
-            foreach (var c in columns) html.Append($"<td>{E(Cell(s[c.Key], c.Format))}</td>");
+            foreach (var c in columns) html.Append($"<td>{E(Cell(s[c.Key], c))}</td>");
             html.Append("</tr>\n");
         }
         html.Append("</table>\n<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")

@@ -14,7 +14,7 @@ public sealed class RunResult
     /// <summary>The run's settings as JSON; a finished run is reused only when they are unchanged.</summary>
     public string Settings { get; set; } = "";
 
-    /// <summary>The study settings that shape every run's numbers (data, row samples, evaluation) as JSON; a finished run is
+    /// <summary>The study settings that shape every run's numbers (data set size, row samples, evaluation) as JSON; a finished run is
     /// reused only when they are unchanged too (results written before this field existed have none and are reused).</summary>
     public string? StudySettings { get; set; }
 

@@ -56,7 +56,7 @@ public sealed class StudyRunner
         string resultPath = Path.Combine(folder, "result.json");
         string modelPath = Path.Combine(folder, "model.zip");
         var options = run.ToOptions(data.TrainCount, seed, study.Threads);
-        string studySettings = JsonSerializer.Serialize(new { study.DataFolder, study.TrainRows, study.TestRows, study.Evaluation }, StudyDefinition.Json);
+        string studySettings = JsonSerializer.Serialize(new { data.TrainCount, data.TestCount, study.TrainRows, study.TestRows, study.Evaluation }, StudyDefinition.Json);
         if (RunResult.TryLoad(resultPath) is { } done && done.Settings == run.Fingerprint() && (done.StudySettings ?? studySettings) == studySettings
             && File.Exists(modelPath))
         {
