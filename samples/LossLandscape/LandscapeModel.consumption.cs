@@ -21,13 +21,17 @@ public static partial class LandscapeModel
     /// <summary>Keskar et al. Fig. 3: both models' line, α ∈ [−1, 2], BatchNorm statistics recomputed on training rows at each α.</summary>
     public static (LossLandscape Train, LossLandscape Test) Interpolate(MLContext mlContext, ITransformer from, ITransformer to, IDataView train, IDataView test)
     {
-        var options = new LossLandscapeOptions { MaxRows = 1000, Points = 31, BatchNormData = train };
+        var options = new LossLandscapeOptions { MaxRows = 1000, Points = 25, BatchNormData = train };
         return (mlContext.MulticlassClassification.InterpolateModels(from, to, train, options),
                 mlContext.MulticlassClassification.InterpolateModels(from, to, test, options));
     }
 
-    /// <summary>Li et al. (2018): the training loss around a model along filter-normalized random directions (1-D: 31 points, 2-D: 21 × 21).</summary>
+    /// <summary>
+    /// Li et al. (2018): the training loss around a model along filter-normalized random directions: 1-D, 31 points on 1,000
+    /// rows; 2-D, 13 × 13 points on 500 rows (each point is a forward pass, so the surface costs 169 of them).
+    /// </summary>
     public static LossLandscape AroundModel(MLContext mlContext, ITransformer model, IDataView train, int dimensions) =>
-        mlContext.MulticlassClassification.RandomDirectionLandscape(model, train, dimensions,
-            new LossLandscapeOptions { MaxRows = 1000, Points = dimensions == 1 ? 31 : 21, Seed = 1 });
+        mlContext.MulticlassClassification.RandomDirectionLandscape(model, train, dimensions, dimensions == 1
+            ? new LossLandscapeOptions { MaxRows = 1000, Points = 31, Seed = 1 }
+            : new LossLandscapeOptions { MaxRows = 500, Points = 13, Seed = 1 });
 }

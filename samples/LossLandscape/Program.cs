@@ -20,7 +20,7 @@ var sam = LandscapeModel.Train(mlContext, dataFolder, train, SharpnessOptimizer.
 Console.WriteLine("\nThe line from the SGD model (α = 0) to the SAM model (α = 1), 1,000 training and 1,000 test images:");
 var (lineTrain, lineTest) = LandscapeModel.Interpolate(mlContext, sgd, sam, train, test);
 Console.WriteLine($"{"α",6}{"train loss",12}{"test loss",12}{"test acc.",12}");
-foreach (var (a, b) in lineTrain.Points.Zip(lineTest.Points).Where((_, i) => i % 3 == 0))
+foreach (var (a, b) in lineTrain.Points.Zip(lineTest.Points).Where((_, i) => i % 4 == 0))
     Console.WriteLine($"{a.X,6:F1}{a.Loss,12:F4}{b.Loss,12:F4}{b.Accuracy,12:P1}");
 
 var directions = new Dictionary<string, IReadOnlyList<LandscapePoint>>();
