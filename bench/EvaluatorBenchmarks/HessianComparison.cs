@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Runtime;
-using Microsoft.ML.Transforms.Image;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Benchmarks;
@@ -29,21 +28,11 @@ internal static class HessianComparison
         NativeMemoryTuning.Apply();
         double loadAtStart = Bench.LoadAverage();
 
-        string dataFolder = Path.Combine(Bench.RepositoryRoot(), "samples", "data", "fashion-mnist-subset");
         var ml = new MLContext(seed: 1);
-        IDataView Load(string file) => ml.Data.LoadFromTextFile<IndexRow>(Path.Combine(dataFolder, file), separatorChar: '\t', hasHeader: true);
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadImages("Image", dataFolder, "ImagePath"))
-            .Append(ml.Transforms.ResizeImages("Image", 28, 28))
-            .Append(ml.Transforms.ExtractPixels("Features", "Image", ImagePixelExtractingEstimator.ColorBits.Red, interleavePixelColors: false, scaleImage: 1f / 255))
-            .Append(ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions
-            {
-                Optimizer = SharpnessOptimizer.Sgd, Architecture = ImageClassifierArchitecture.ConvNet, Epochs = epochs, BatchSize = 128, NumberOfThreads = threads,
-            }));
         var wall = Stopwatch.StartNew();
-        var model = pipeline.Fit(Load("train.tsv"));
+        var model = SubsetModel.Train(ml, epochs, threads);
         double trainSeconds = wall.Elapsed.TotalSeconds;
-        var test = Load("test.tsv");
+        var test = SubsetModel.Load(ml, "test.tsv");
 
         // The rows EvaluateWithSharpness evaluates (the first `rows` test rows through the model's pipeline), for PyTorch.
         var classifier = SamImageClassifierModel.FromTransformer(model);
@@ -96,7 +85,7 @@ internal static class HessianComparison
         var peerPerIteration = peer.Select(p => p.Seconds / p.Iterations).ToList();
         bool sameIterations = ours.Select(o => o.Iterations).Concat(peer.Select(p => p.Iterations)).Distinct().Count() == 1;
         double oursValue = ours[^1].Value, peerValue = peer[^1].Value;
-        Console.WriteLine($"ConvNet trained with SGD for {epochs} epochs on {dataFolder} ({trainSeconds:F0} s); top Hessian eigenvalue on the first {rows} " +
+        Console.WriteLine($"ConvNet trained with SGD for {epochs} epochs on {SubsetModel.DataFolder} ({trainSeconds:F0} s); top Hessian eigenvalue on the first {rows} " +
             $"test rows, {parameters:N0} parameters, {threads} threads; at most {iterations} power iterations, tolerance {tolerance:G3}, seed 1; " +
             $"{rounds - 1} rounds after one warm-up round; PyTorch {peerVersion} (OpenBLAS, which runs its linear layers: {blasThreads} thread(s)). Load average at start {loadAtStart:F2}, at end {Bench.LoadAverage():F2}; " +
             $"{wall.Elapsed.TotalSeconds:F0} s wall.");

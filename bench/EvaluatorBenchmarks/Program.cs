@@ -5,7 +5,6 @@ using Microsoft.ML.Sharpness;
 using Microsoft.ML.Sharpness.Benchmarks;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Evaluation;
-using Microsoft.ML.Transforms.Image;
 using static TorchSharp.torch;
 
 // The evaluator on a real model: a ConvNet trained with SGD on the shipped Fashion-MNIST subset, evaluated with the
@@ -22,25 +21,12 @@ int threads = Option("--threads", 2), fisherRows = Option("--fisher-rows", 200);
 string? export = args.SkipWhile(a => a != "--export").Skip(1).FirstOrDefault();
 set_num_threads(threads);
 
-string root = AppContext.BaseDirectory;
-while (!File.Exists(Path.Combine(root, "SharpnessML.sln"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("Run from inside the repository.");
-string dataFolder = Path.Combine(root, "samples", "data", "fashion-mnist-subset");
-
 var ml = new MLContext(seed: 1);
-IDataView Load(string file) => ml.Data.LoadFromTextFile<IndexRow>(Path.Combine(dataFolder, file), separatorChar: '\t', hasHeader: true);
-var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.Transforms.LoadImages("Image", dataFolder, "ImagePath"))
-    .Append(ml.Transforms.ResizeImages("Image", 28, 28))
-    .Append(ml.Transforms.ExtractPixels("Features", "Image", ImagePixelExtractingEstimator.ColorBits.Red, interleavePixelColors: false, scaleImage: 1f / 255))
-    .Append(ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions
-    {
-        Optimizer = SharpnessOptimizer.Sgd, Architecture = ImageClassifierArchitecture.ConvNet, Epochs = 5, BatchSize = 128,
-    }));
 var clock = Stopwatch.StartNew();
-var model = pipeline.Fit(Load("train.tsv"));
-Console.WriteLine($"Trained a ConvNet with SGD on {dataFolder} (train.tsv, 5 epochs) in {clock.Elapsed.TotalSeconds:F0} s; {threads} threads.");
+var model = SubsetModel.Train(ml, epochs: 5);
+Console.WriteLine($"Trained a ConvNet with SGD on {SubsetModel.DataFolder} (train.tsv, 5 epochs) in {clock.Elapsed.TotalSeconds:F0} s; {threads} threads.");
 
-var test = Load("test.tsv");
+var test = SubsetModel.Load(ml, "test.tsv");
 clock.Restart();
 var metrics = ml.MulticlassClassification.EvaluateWithSharpness(model, test);
 double total = clock.Elapsed.TotalSeconds;
@@ -85,10 +71,4 @@ int Option(string name, int fallback)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
-}
-
-internal sealed class IndexRow
-{
-    [LoadColumn(0)] public string ImagePath { get; set; } = "";
-    [LoadColumn(1)] public string Label { get; set; } = "";
 }
