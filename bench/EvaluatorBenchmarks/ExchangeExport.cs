@@ -20,7 +20,7 @@ internal static class ExchangeExport
         File.WriteAllBytes(Path.Combine(directory, "labels.bin"), labels.to_type(ScalarType.Int64).data<long>().ToArray().SelectMany(BitConverter.GetBytes).ToArray());
         var manifest = new
         {
-            architecture = model.Info.Architecture.ToString(),
+            architecture = model.Info.Training.Architecture.ToString(),
             channels = model.Info.Channels,
             height = model.Info.Height,
             width = model.Info.Width,

@@ -84,8 +84,6 @@ public sealed class SamImageClassifierModel : IDisposable
         if (!contents.Metadata.TryGetValue(MetadataKey, out string? json))
             return null;
         var info = SamImageClassifierModelInfo.FromJson(json);
-        if (info.FormatVersion != 1)
-            throw new InvalidDataException($"The model was saved in format version {info.FormatVersion}; this library reads version 1.");
         Sequential network = NetworkFactory.Create(info.NetworkShape);
         using (no_grad())
         {

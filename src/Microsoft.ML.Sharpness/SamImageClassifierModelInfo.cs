@@ -10,14 +10,11 @@ namespace Microsoft.ML.Sharpness;
 /// </summary>
 public sealed record SamImageClassifierModelInfo
 {
+    /// <summary>The format this library writes: 2 keeps the training settings under <see cref="Training"/>; version 1 (read too) kept them at the top level.</summary>
+    internal const int CurrentFormatVersion = 2;
+
     /// <summary>The version of this description's format.</summary>
-    public int FormatVersion { get; init; } = 1;
-
-    /// <summary>The network family.</summary>
-    public ImageClassifierArchitecture Architecture { get; init; }
-
-    /// <summary>Residual blocks per stage (ResNet only).</summary>
-    public int ResNetBlocksPerStage { get; init; }
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     /// <summary>Image channels C of the feature column.</summary>
     public int Channels { get; init; }
@@ -43,44 +40,8 @@ public sealed record SamImageClassifierModelInfo
     /// <summary>The output column of the predicted key.</summary>
     public string PredictedLabelColumnName { get; init; } = "PredictedLabel";
 
-    /// <summary>The optimizer it was trained with.</summary>
-    public SharpnessOptimizer Optimizer { get; init; }
-
-    /// <summary>SAM's ρ.</summary>
-    public float Rho { get; init; }
-
-    /// <summary>ASAM's η.</summary>
-    public float AdaptiveEta { get; init; }
-
-    /// <summary>m of m-sharpness (0 = whole batch).</summary>
-    public int SharpnessBatchSize { get; init; }
-
-    /// <summary>The base learning rate.</summary>
-    public float LearningRate { get; init; }
-
-    /// <summary>SGD momentum.</summary>
-    public float Momentum { get; init; }
-
-    /// <summary>Whether Nesterov momentum was used.</summary>
-    public bool Nesterov { get; init; }
-
-    /// <summary>L2 weight decay.</summary>
-    public float WeightDecay { get; init; }
-
-    /// <summary>The learning-rate schedule.</summary>
-    public LearningRateSchedule LearningRateSchedule { get; init; }
-
-    /// <summary>Epochs trained.</summary>
-    public int Epochs { get; init; }
-
-    /// <summary>Rows per step.</summary>
-    public int BatchSize { get; init; }
-
-    /// <summary>Label smoothing of the training loss.</summary>
-    public float LabelSmoothing { get; init; }
-
-    /// <summary>The training seed.</summary>
-    public int Seed { get; init; }
+    /// <summary>The settings it was trained with: network, optimizer, hyperparameters, schedule, seed.</summary>
+    public TrainingSettings Training { get; init; } = new();
 
     /// <summary>Rows in the training set.</summary>
     public long TrainingRows { get; init; }
@@ -90,12 +51,21 @@ public sealed record SamImageClassifierModelInfo
 
     /// <summary>The shape of the network this model describes.</summary>
     [JsonIgnore]
-    public NetworkShape NetworkShape => new(Architecture, Channels, Height, Width, ClassNames.Count, ResNetBlocksPerStage);
+    public NetworkShape NetworkShape => new(Training.Architecture, Channels, Height, Width, ClassNames.Count, Training.ResNetBlocksPerStage);
 
     internal static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
     internal string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    internal static SamImageClassifierModelInfo FromJson(string json) =>
-        JsonSerializer.Deserialize<SamImageClassifierModelInfo>(json, Json) ?? throw new InvalidDataException("The model description is empty.");
+    internal static SamImageClassifierModelInfo FromJson(string json)
+    {
+        var info = JsonSerializer.Deserialize<SamImageClassifierModelInfo>(json, Json) ?? throw new InvalidDataException("The model description is empty.");
+        return info.FormatVersion switch
+        {
+            CurrentFormatVersion => info,
+            // Version 1 wrote the same setting names at the top level of the description.
+            1 => info with { Training = JsonSerializer.Deserialize<TrainingSettings>(json, Json)!, FormatVersion = CurrentFormatVersion },
+            _ => throw new InvalidDataException($"The model was saved in format version {info.FormatVersion}; this library reads versions 1 and {CurrentFormatVersion}."),
+        };
+    }
 }

@@ -18,7 +18,7 @@ public enum SharpnessMeasures
     MSharpness = 1 << 4,
     /// <summary>The top Hessian eigenvalues by power iteration.</summary>
     HessianEigenvalues = 1 << 5,
-    /// <summary>The Hessian trace by Hutchinson's estimator.</summary>
+    /// <summary>The Hessian trace by Hutch++ (default) or Hutchinson's estimator (<see cref="SharpnessEvaluationOptions.TraceEstimator"/>).</summary>
     HessianTrace = 1 << 6,
     /// <summary>The Hessian eigenvalue density by stochastic Lanczos quadrature (for plots).</summary>
     HessianDensity = 1 << 7,
@@ -53,6 +53,9 @@ public sealed class SharpnessEvaluationOptions
 
     /// <summary>The rows evaluated: the first <c>MaxRows</c> rows of the data, in data order, so that results are reproducible. Default 1000.</summary>
     public int MaxRows { get; set; } = 1000;
+
+    /// <summary>K of the standard metrics' top-K accuracy (the true class among the K most probable). Default 5.</summary>
+    public int TopKPredictionCount { get; set; } = 5;
 
     /// <summary>Seeds every random choice (subspace, probes, start vectors, minibatches, sampled labels). Default 1.</summary>
     public int Seed { get; set; } = 1;

@@ -11,7 +11,7 @@ namespace Microsoft.ML.Sharpness;
 /// sharpness, Hessian, Fisher and minibatch-gradient measures of the loss L(w) = mean cross-entropy over <see cref="Rows"/>
 /// rows (network in inference mode, no label smoothing, no weight decay). Measures not asked for are null or empty.
 /// </summary>
-public sealed record SharpnessMetrics
+public sealed partial record SharpnessMetrics
 {
     /// <summary>ML.NET's own multiclass metrics on the evaluated rows.</summary>
     [JsonIgnore]
@@ -33,33 +33,42 @@ public sealed record SharpnessMetrics
     public double WeightNorm { get; init; }
 
     /// <summary>Keskar ε-sharpness values, full space and subspace.</summary>
+    [JsonIgnore]
     public IReadOnlyList<KeskarSharpness> Keskar { get; init; } = Array.Empty<KeskarSharpness>();
 
     /// <summary>SAM sharpness per ρ.</summary>
+    [JsonIgnore]
     public IReadOnlyList<RadiusSharpness> Sam { get; init; } = Array.Empty<RadiusSharpness>();
 
     /// <summary>Adaptive (ASAM) sharpness per ρ.</summary>
+    [JsonIgnore]
     public IReadOnlyList<RadiusSharpness> AdaptiveSam { get; init; } = Array.Empty<RadiusSharpness>();
 
     /// <summary>m-sharpness per ρ.</summary>
+    [JsonIgnore]
     public IReadOnlyList<RadiusSharpness> MSharpness { get; init; } = Array.Empty<RadiusSharpness>();
 
     /// <summary>The top Hessian eigenvalues, largest magnitude first.</summary>
+    [JsonIgnore]
     public IReadOnlyList<HessianEigenvalue> HessianEigenvalues { get; init; } = Array.Empty<HessianEigenvalue>();
 
-    /// <summary>tr(H) by Hutchinson's estimator.</summary>
+    /// <summary>tr(H) by Hutch++ (the default) or Hutchinson's estimator; see <see cref="SharpnessEvaluationOptions.TraceEstimator"/>.</summary>
+    [JsonIgnore]
     public StochasticValue? HessianTrace { get; init; }
 
     /// <summary>The Hessian eigenvalue density by stochastic Lanczos quadrature.</summary>
     public HessianDensity? HessianDensity { get; init; }
 
     /// <summary>Fisher traces and the Fisher–Rao norm.</summary>
+    [JsonIgnore]
     public FisherMeasures? Fisher { get; init; }
 
     /// <summary>Minibatch-gradient measures.</summary>
+    [JsonIgnore]
     public MinibatchGradientMeasures? MinibatchGradients { get; init; }
 
     /// <summary>Seconds each measure took, by measure.</summary>
+    [JsonIgnore]
     public IReadOnlyDictionary<string, double> Seconds { get; init; } = new Dictionary<string, double>();
 
     /// <summary>The standard metrics as name → value (micro/macro accuracy, log-loss and its reduction, top-K accuracy).</summary>
@@ -72,105 +81,34 @@ public sealed record SharpnessMetrics
         ["TopKAccuracy"] = Standard.TopKAccuracy,
     };
 
-    /// <summary>Every reported number by name, e.g. <c>Sam[rho=0.05,k=1]</c> and <c>HessianTrace.StandardError</c>.</summary>
+    /// <summary>
+    /// Every reported number, in report order: each with its <see cref="ToDictionary"/> key, and, for the rows of
+    /// <see cref="ToString"/>'s table, the measure's name and settings. <see cref="ToDictionary"/>, <see cref="ToString"/> and
+    /// <see cref="ToJson"/> are all read from this list.
+    /// </summary>
+    [JsonPropertyOrder(1)]
+    public IReadOnlyList<MetricEntry> Entries => BuildEntries();
+
+    /// <summary>Every reported number by name (<see cref="Keys"/>), e.g. <c>Sam[rho=0.05,k=1]</c> and <c>HessianTrace.StandardError</c>.</summary>
     public IReadOnlyDictionary<string, double> ToDictionary()
     {
         var values = new Dictionary<string, double>();
-        foreach (var (name, value) in StandardMetrics) values[$"Standard.{name}"] = value;
-        values[nameof(Rows)] = Rows;
-        values[nameof(Parameters)] = Parameters;
-        values[nameof(Loss)] = Loss;
-        values[nameof(Accuracy)] = Accuracy;
-        values[nameof(WeightNorm)] = WeightNorm;
-        foreach (var k in Keskar)
+        foreach (var entry in Entries)
         {
-            values[$"Keskar[{k.Space},eps={Text(k.Epsilon)}]"] = k.Value;
-            values[$"Keskar[{k.Space},eps={Text(k.Epsilon)}].MaximumLoss"] = k.MaximumLoss;
+            values[entry.Key] = entry.Value;
+            if (entry.StandardError is { } se) values[Keys.StandardError(entry.Key)] = se;
         }
-        AddRadii("Sam", Sam);
-        AddRadii("AdaptiveSam", AdaptiveSam);
-        AddRadii("MSharpness", MSharpness);
-        for (int i = 0; i < HessianEigenvalues.Count; i++)
-        {
-            values[$"HessianEigenvalue[{i + 1}]"] = HessianEigenvalues[i].Value;
-            values[$"HessianEigenvalue[{i + 1}].Iterations"] = HessianEigenvalues[i].Iterations;
-        }
-        AddStochastic("HessianTrace", HessianTrace);
-        if (Fisher is { } fisher)
-        {
-            values["Fisher.EmpiricalTrace"] = fisher.EmpiricalTrace;
-            AddStochastic("Fisher.ModelTrace", fisher.ModelTrace);
-            values["Fisher.FisherRaoNorm"] = fisher.FisherRaoNorm;
-        }
-        if (MinibatchGradients is { } minibatch)
-        {
-            AddStochastic("Minibatch.LocalGeneralization", minibatch.LocalGeneralization);
-            AddStochastic("Minibatch.MeanCosine", minibatch.MeanCosine);
-            AddStochastic("Minibatch.NoiseTrace", minibatch.NoiseTrace);
-        }
-        foreach (var (name, seconds) in Seconds) values[$"Seconds.{name}"] = seconds;
         return values;
-
-        void AddRadii(string name, IReadOnlyList<RadiusSharpness> list)
-        {
-            foreach (var r in list)
-            {
-                string key = $"{name}[rho={Text(r.Rho)},k={r.AscentSteps}" + (r.SubBatchSize is { } m ? $",m={m}]" : "]");
-                values[key] = r.Value;
-                if (r.StandardError is { } se) values[key + ".StandardError"] = se;
-            }
-        }
-
-        void AddStochastic(string name, StochasticValue? value)
-        {
-            if (value is null) return;
-            values[name] = value.Value;
-            if (value.StandardError is { } se) values[name + ".StandardError"] = se;
-        }
     }
 
-    /// <summary>The result as indented JSON, the standard metrics included under <c>StandardMetrics</c>.</summary>
+    /// <summary>The result as indented JSON: the totals, <c>StandardMetrics</c>, the Hessian density, <c>Seconds</c> and every entry of <see cref="Entries"/>.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>One readable table of every measure with its settings.</summary>
     public override string ToString()
     {
-        var rows = new List<(string Measure, string Settings, string Value)>
-        {
-            ("Micro-accuracy (ML.NET)", "", Format(Standard?.MicroAccuracy ?? double.NaN)),
-            ("Macro-accuracy (ML.NET)", "", Format(Standard?.MacroAccuracy ?? double.NaN)),
-            ("Log-loss (ML.NET)", "", Format(Standard?.LogLoss ?? double.NaN)),
-            ("Loss L(w)", $"{Rows} rows, {Parameters:N0} parameters", Format(Loss)),
-            ("Accuracy", "", Format(Accuracy)),
-            ("‖w‖₂", "", Format(WeightNorm)),
-        };
-        foreach (var k in Keskar)
-            rows.Add(("Keskar ε-sharpness", $"{k.Space}, ε = {Text(k.Epsilon)}, {k.Iterations} iterations", Format(k.Value)));
-        foreach (var r in Sam) rows.Add(("SAM sharpness", $"ρ = {Text(r.Rho)}, k = {r.AscentSteps}", Format(r.Value)));
-        foreach (var r in AdaptiveSam) rows.Add(("Adaptive sharpness", $"ρ = {Text(r.Rho)}, k = {r.AscentSteps}, η = {Text(r.Eta ?? 0)}", Format(r.Value)));
-        foreach (var r in MSharpness) rows.Add(("m-sharpness", $"ρ = {Text(r.Rho)}, k = {r.AscentSteps}, m = {r.SubBatchSize}", Format(r.Value, r.StandardError)));
-        for (int i = 0; i < HessianEigenvalues.Count; i++)
-        {
-            var e = HessianEigenvalues[i];
-            rows.Add(($"Hessian eigenvalue λ{i + 1}", $"{e.Iterations} power iterations{(e.Converged ? "" : ", not converged")}", Format(e.Value)));
-        }
-        if (HessianTrace is { } trace) rows.Add(("Hessian trace", $"{trace.Method}, {trace.Samples} Hessian-vector products", Format(trace.Value, trace.StandardError)));
-        if (HessianDensity is { } density) rows.Add(("Hessian density", $"SLQ, {density.Runs} run(s) × {density.LanczosSteps} steps", $"{density.Nodes.Count} nodes"));
-        if (Fisher is { } fisher)
-        {
-            rows.Add(("Empirical Fisher trace", fisher.Method, Format(fisher.EmpiricalTrace)));
-            rows.Add(("Model Fisher trace", fisher.ModelTrace.Samples == 0 ? "exact over classes" : $"{fisher.ModelTrace.Samples} sampled labels per row",
-                Format(fisher.ModelTrace.Value, fisher.ModelTrace.StandardError)));
-            rows.Add(("Fisher–Rao norm", "E[⟨w, ∇ℓ⟩²]", Format(fisher.FisherRaoNorm)));
-        }
-        if (MinibatchGradients is { } mb)
-        {
-            string settings = $"B = {mb.BatchSize}, {mb.Pairs} pairs";
-            rows.Add(("Local generalization measure", settings, Format(mb.LocalGeneralization.Value, mb.LocalGeneralization.StandardError)));
-            rows.Add(("Mean gradient cosine", settings, Format(mb.MeanCosine.Value, mb.MeanCosine.StandardError)));
-            rows.Add(("Gradient-noise trace", settings, Format(mb.NoiseTrace.Value, mb.NoiseTrace.StandardError)));
-        }
-
+        var rows = Entries.Where(e => e.Measure is not null)
+            .Select(e => (Measure: e.Measure!, e.Settings, Value: e.Text ?? Format(e.Value, e.StandardError))).ToList();
         int w1 = Math.Max(7, rows.Max(r => r.Measure.Length)), w2 = Math.Max(8, rows.Max(r => r.Settings.Length));
         var text = new StringBuilder();
         text.AppendLine($"{"Measure".PadRight(w1)}  {"Settings".PadRight(w2)}  Value");
@@ -179,6 +117,69 @@ public sealed record SharpnessMetrics
         return text.ToString();
     }
 
+    /// <summary>The one place that lists what is reported, in order.</summary>
+    private List<MetricEntry> BuildEntries()
+    {
+        var list = new List<MetricEntry>();
+        void Add(string key, double value, string? measure = null, string settings = "", double? standardError = null, string? text = null) =>
+            list.Add(new MetricEntry(key, value, standardError, measure, settings, text));
+
+        foreach (var (name, value) in StandardMetrics)
+            Add(Keys.Standard(name), value, StandardNames.TryGetValue(name, out var shown) ? shown : null,
+                name == "TopKAccuracy" ? $"k = {Standard.TopKPredictionCount}" : "");
+        Add(Keys.Rows, Rows);
+        Add(Keys.Parameters, Parameters);
+        Add(Keys.Loss, Loss, "Loss L(w)", $"{Rows} rows, {Parameters:N0} parameters");
+        Add(Keys.Accuracy, Accuracy, "Accuracy");
+        Add(Keys.WeightNorm, WeightNorm, "‖w‖₂");
+        foreach (var k in Keskar)
+        {
+            Add(Keys.Keskar(k.Epsilon, k.SubspaceDimension), k.Value, "Keskar ε-sharpness", $"{k.Space}, ε = {Text(k.Epsilon)}, {k.Iterations} iterations");
+            Add(Keys.KeskarMaximumLoss(k.Epsilon, k.SubspaceDimension), k.MaximumLoss);
+        }
+        foreach (var r in Sam)
+            Add(Keys.Sam(r.Rho, r.AscentSteps), r.Value, "SAM sharpness", $"ρ = {Text(r.Rho)}, k = {r.AscentSteps}", r.StandardError);
+        foreach (var r in AdaptiveSam)
+            Add(Keys.AdaptiveSam(r.Rho, r.AscentSteps), r.Value, "Adaptive sharpness", $"ρ = {Text(r.Rho)}, k = {r.AscentSteps}, η = {Text(r.Eta ?? 0)}", r.StandardError);
+        foreach (var r in MSharpness)
+            Add(Keys.MSharpness(r.Rho, r.AscentSteps, r.SubBatchSize ?? 0), r.Value, "m-sharpness", $"ρ = {Text(r.Rho)}, k = {r.AscentSteps}, m = {r.SubBatchSize}", r.StandardError);
+        for (int i = 0; i < HessianEigenvalues.Count; i++)
+        {
+            var e = HessianEigenvalues[i];
+            Add(Keys.HessianEigenvalue(i + 1), e.Value, $"Hessian eigenvalue λ{i + 1}", $"{e.Iterations} power iterations{(e.Converged ? "" : ", not converged")}");
+            Add(Keys.HessianEigenvalueIterations(i + 1), e.Iterations);
+        }
+        if (HessianTrace is { } trace)
+            Add(Keys.HessianTrace, trace.Value, "Hessian trace", $"{trace.Method}, {trace.Samples} Hessian-vector products", trace.StandardError);
+        if (HessianDensity is { } density)
+            Add(Keys.HessianDensityNodes, density.Nodes.Count, "Hessian density", $"SLQ, {density.Runs} run(s) × {density.LanczosSteps} steps", text: $"{density.Nodes.Count} nodes");
+        if (Fisher is { } fisher)
+        {
+            Add(Keys.EmpiricalFisherTrace, fisher.EmpiricalTrace, "Empirical Fisher trace", fisher.Method);
+            Add(Keys.ModelFisherTrace, fisher.ModelTrace.Value, "Model Fisher trace",
+                fisher.ModelTrace.Samples == 0 ? "exact over classes" : $"{fisher.ModelTrace.Samples} sampled labels per row", fisher.ModelTrace.StandardError);
+            Add(Keys.FisherRaoNorm, fisher.FisherRaoNorm, "Fisher–Rao norm", "E[⟨w, ∇ℓ⟩²]");
+        }
+        if (MinibatchGradients is { } mb)
+        {
+            string settings = $"B = {mb.BatchSize}, {mb.Pairs} pairs";
+            Add(Keys.LocalGeneralization, mb.LocalGeneralization.Value, "Local generalization measure", settings, mb.LocalGeneralization.StandardError);
+            Add(Keys.MeanGradientCosine, mb.MeanCosine.Value, "Mean gradient cosine", settings, mb.MeanCosine.StandardError);
+            Add(Keys.GradientNoiseTrace, mb.NoiseTrace.Value, "Gradient-noise trace", settings, mb.NoiseTrace.StandardError);
+        }
+        foreach (var (name, seconds) in Seconds) Add(Keys.Seconds(name), seconds);
+        return list;
+    }
+
+    /// <summary>The table names of the standard metrics shown in <see cref="ToString"/>.</summary>
+    private static readonly Dictionary<string, string> StandardNames = new()
+    {
+        ["MicroAccuracy"] = "Micro-accuracy (ML.NET)",
+        ["MacroAccuracy"] = "Macro-accuracy (ML.NET)",
+        ["LogLoss"] = "Log-loss (ML.NET)",
+        ["TopKAccuracy"] = "Top-k accuracy (ML.NET)",
+    };
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -186,11 +187,20 @@ public sealed record SharpnessMetrics
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private static string Text(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+    private static string Text(double value) => Keys.Text(value);
 
     private static string Format(double value, double? standardError = null) =>
         value.ToString("G5", CultureInfo.InvariantCulture) + (standardError is { } se ? $" ± {se.ToString("G2", CultureInfo.InvariantCulture)}" : "");
 }
+
+/// <summary>One reported number of <see cref="SharpnessMetrics.Entries"/>.</summary>
+/// <param name="Key">Its name in <see cref="SharpnessMetrics.ToDictionary"/> (see <see cref="SharpnessMetrics.Keys"/>).</param>
+/// <param name="Value">The value.</param>
+/// <param name="StandardError">Its standard error, for stochastic estimates; null when exact.</param>
+/// <param name="Measure">Its row name in <see cref="SharpnessMetrics.ToString"/>'s table; null for numbers only in the dictionary (counts, timings).</param>
+/// <param name="Settings">The settings it was measured with, as shown in the table.</param>
+/// <param name="Text">How the table shows the value when not as a number (e.g. "50 nodes").</param>
+public sealed record MetricEntry(string Key, double Value, double? StandardError, string? Measure, string Settings, string? Text);
 
 /// <summary>Keskar et al. (2017) ε-sharpness φ = 100·(max_{y∈C_ε} L(w + A·y) − L(w)) / (1 + L(w)).</summary>
 /// <param name="Epsilon">ε, the box half-width relative to |(A⁺w)ᵢ| + 1.</param>

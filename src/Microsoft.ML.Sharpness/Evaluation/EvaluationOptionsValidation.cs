@@ -26,6 +26,7 @@ internal static class EvaluationOptionsValidation
         Require(options.ModelFisherSamples >= 0, nameof(options.ModelFisherSamples), options.ModelFisherSamples, "0 (exact over classes) or a positive number of sampled labels");
         Require(options.MinibatchSize > 0, nameof(options.MinibatchSize), options.MinibatchSize, "a positive number of rows B");
         Require(options.MinibatchPairs > 1, nameof(options.MinibatchPairs), options.MinibatchPairs, "at least 2 pairs (for a standard error)");
+        Require(options.TopKPredictionCount > 0, nameof(options.TopKPredictionCount), options.TopKPredictionCount, "a positive K for the top-K accuracy");
         Require(options.NumberOfThreads is null or > 0, nameof(options.NumberOfThreads), options.NumberOfThreads, "null or a positive thread count");
         Require((options.Measures & ~SharpnessMeasures.All) == 0, nameof(options.Measures), options.Measures, "a combination of " + string.Join(", ", Enum.GetNames<SharpnessMeasures>()));
     }

@@ -42,7 +42,8 @@ internal sealed class SharpnessEvaluator
         if (options.NumberOfThreads is int threads) set_num_threads(threads);
 
         using var rows = EvaluationRows.Load(mlContext, model, info, data, options.MaxRows, "evaluation data", out IDataView scored);
-        var standard = mlContext.MulticlassClassification.Evaluate(scored, info.LabelColumnName, info.ScoreColumnName, info.PredictedLabelColumnName);
+        var standard = mlContext.MulticlassClassification.Evaluate(scored, info.LabelColumnName, info.ScoreColumnName, info.PredictedLabelColumnName,
+            topKPredictionCount: options.TopKPredictionCount);
 
         var network = classifier.Network;
         network.eval();
@@ -58,7 +59,7 @@ internal sealed class SharpnessEvaluator
         bool Wants(SharpnessMeasures measure) => (options.Measures & measure) != 0;
 
         using var scope = NewDisposeScope();
-        Log($"Evaluating {info.Architecture} on {rows.Count} rows.");
+        Log($"Evaluating {info.Training.Architecture} on {rows.Count} rows.");
         var surface = new NetworkLossSurface(network, rows.Features, rows.Labels);
         var start = Timed("Loss", () => surface.LossAndGradient());
         long n = surface.Dimension;

@@ -95,8 +95,6 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
 
     private SamImageClassifierModelInfo Describe(ImageColumns columns, long rows, IReadOnlyList<TrainingEpochReport> history) => new()
     {
-        Architecture = options.Architecture,
-        ResNetBlocksPerStage = options.ResNetBlocksPerStage,
         Channels = columns.Channels,
         Height = columns.Height,
         Width = columns.Width,
@@ -105,19 +103,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         LabelColumnName = options.LabelColumnName,
         ScoreColumnName = options.ScoreColumnName,
         PredictedLabelColumnName = options.PredictedLabelColumnName,
-        Optimizer = options.Optimizer,
-        Rho = options.Rho,
-        AdaptiveEta = options.AdaptiveEta,
-        SharpnessBatchSize = options.SharpnessBatchSize,
-        LearningRate = options.LearningRate,
-        Momentum = options.Momentum,
-        Nesterov = options.Nesterov,
-        WeightDecay = options.WeightDecay,
-        LearningRateSchedule = options.LearningRateSchedule,
-        Epochs = options.Epochs,
-        BatchSize = options.BatchSize,
-        LabelSmoothing = options.LabelSmoothing,
-        Seed = options.Seed,
+        Training = options.CopySettings(),
         TrainingRows = rows,
         TrainingHistory = history,
     };

@@ -23,7 +23,7 @@ internal static class WarmStart
                 foreach (var (name, target) in network.state_dict())
                     target.copy_(source[name]);
             }
-            log($"Starting from the weights of a {from.Describe()} trained {initial.Info.Epochs} epochs with {initial.Info.Optimizer} (batch {initial.Info.BatchSize}).");
+            log($"Starting from the weights of a {from.Describe()} trained {initial.Info.Training.Epochs} epochs with {initial.Info.Training.Optimizer} (batch {initial.Info.Training.BatchSize}).");
         }
         finally
         {

@@ -66,6 +66,45 @@ public sealed class EvaluateWithSharpnessTests
     }
 
     [TestMethod]
+    public void TheDictionaryTableAndJsonAreTheSameEntriesUnderTheirPublicKeys()
+    {
+        var (ml, model, data) = Trained();
+        var metrics = ml.MulticlassClassification.EvaluateWithSharpness(model, data, new SharpnessEvaluationOptions
+        {
+            Measures = Quick.Measures, MaxRows = Quick.MaxRows, KeskarIterations = Quick.KeskarIterations, KeskarSubspaceDimension = Quick.KeskarSubspaceDimension,
+            Rhos = Quick.Rhos, SharpnessBatchSize = Quick.SharpnessBatchSize, PowerIterations = Quick.PowerIterations, TraceProbes = Quick.TraceProbes,
+            DensityLanczosSteps = Quick.DensityLanczosSteps, MinibatchSize = Quick.MinibatchSize, MinibatchPairs = Quick.MinibatchPairs, TopKPredictionCount = 2,
+        });
+
+        // ML.NET's top-K accuracy with K = 2 of 4 classes: at least the accuracy, at most 1 (it was 0 when K was not passed).
+        Assert.AreEqual(2, metrics.Standard.TopKPredictionCount);
+        Assert.IsTrue(metrics.Standard.TopKAccuracy >= metrics.Standard.MicroAccuracy && metrics.Standard.TopKAccuracy <= 1);
+        Assert.IsTrue(metrics.Standard.TopKAccuracy > 0);
+
+        var values = metrics.ToDictionary();
+        Assert.AreEqual(metrics.Keskar.First(k => k.SubspaceDimension is null).Value, values[SharpnessMetrics.Keys.Keskar(1e-3)]);
+        Assert.AreEqual(metrics.Keskar.First(k => k.SubspaceDimension == 10).Value, values[SharpnessMetrics.Keys.Keskar(1e-3, 10)]);
+        Assert.AreEqual(metrics.MSharpness[0].Value, values[SharpnessMetrics.Keys.MSharpness(0.05, 1, 32)]);
+        Assert.AreEqual(metrics.HessianEigenvalues[0].Value, values[SharpnessMetrics.Keys.HessianEigenvalue(1)]);
+        Assert.AreEqual(metrics.Fisher!.EmpiricalTrace, values[SharpnessMetrics.Keys.EmpiricalFisherTrace]);
+        Assert.AreEqual(metrics.MinibatchGradients!.NoiseTrace.StandardError!.Value, values[SharpnessMetrics.Keys.StandardError(SharpnessMetrics.Keys.GradientNoiseTrace)]);
+        Assert.AreEqual(metrics.Standard.TopKAccuracy, values[SharpnessMetrics.Keys.Standard("TopKAccuracy")]);
+
+        // One list behind all three: every entry is in the dictionary, every table row in the text, every entry in the JSON.
+        string table = metrics.ToString();
+        using var json = JsonDocument.Parse(metrics.ToJson());
+        var jsonEntries = json.RootElement.GetProperty("Entries").EnumerateArray().ToDictionary(e => e.GetProperty("Key").GetString()!, e => e.GetProperty("Value").GetDouble());
+        Assert.AreEqual(metrics.Entries.Count, jsonEntries.Count);
+        foreach (var entry in metrics.Entries)
+        {
+            Assert.AreEqual(entry.Value, values[entry.Key], entry.Key);
+            Assert.AreEqual(entry.Value, jsonEntries[entry.Key], 1e-12 * Math.Max(1, Math.Abs(entry.Value)), entry.Key);
+            if (entry.Measure is not null) StringAssert.Contains(table, entry.Measure);
+        }
+        Assert.AreEqual(values.Count, metrics.Entries.Count + metrics.Entries.Count(e => e.StandardError is not null), "no key outside the entries");
+    }
+
+    [TestMethod]
     public void AModelFreshFromFitAndTheSameModelAfterSaveAndLoadGiveTheSameResult()
     {
         var (ml, model, data) = Trained();

@@ -75,11 +75,11 @@ public sealed class SaveLoadTests
             CollectionAssert.AreEqual(original[name].data<float>().ToArray(), tensor.data<float>().ToArray(), name);
         }
         var info = rebuilt.Info;
-        Assert.AreEqual(ImageClassifierArchitecture.ConvNet, info.Architecture);
+        Assert.AreEqual(ImageClassifierArchitecture.ConvNet, info.Training.Architecture);
         Assert.AreEqual((1, 8, 8), (info.Channels, info.Height, info.Width));
         CollectionAssert.AreEqual(new[] { "class0", "class1", "class2" }, info.ClassNames.ToArray());
-        Assert.AreEqual(SharpnessOptimizer.Sam, info.Optimizer);
-        Assert.AreEqual(0.1f, info.Rho);
+        Assert.AreEqual(SharpnessOptimizer.Sam, info.Training.Optimizer);
+        Assert.AreEqual(0.1f, info.Training.Rho);
         Assert.HasCount(2, info.TrainingHistory);
         Assert.AreEqual(trained.TrainingHistory[1], info.TrainingHistory[1]);
     }
