@@ -41,8 +41,8 @@ public sealed class SamImageClassifierModel : IDisposable
     /// </summary>
     public static SamImageClassifierModel FromTransformer(ITransformer model) => Find(model, out _);
 
-    /// <summary>As <see cref="FromTransformer"/>; <paramref name="owned"/> tells whether the caller owns (and should dispose) the result,
-    /// rebuilt from a loaded model, or shares it with the fitted transformer that holds it.</summary>
+    /// <summary>As <see cref="FromTransformer"/>; <paramref name="owned"/> tells whether the result was rebuilt from a loaded model
+    /// (and is the caller's to dispose) or is shared with the fitted transformer that holds it. Use <c>ModelLease.Of</c>.</summary>
     internal static SamImageClassifierModel Find(ITransformer model, out bool owned)
     {
         ArgumentNullException.ThrowIfNull(model);

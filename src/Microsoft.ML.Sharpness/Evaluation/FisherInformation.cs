@@ -1,3 +1,4 @@
+using Microsoft.ML.Sharpness.Data;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Evaluation;
@@ -12,8 +13,6 @@ internal readonly record struct FisherResult(double EmpiricalTrace, double Model
 /// </summary>
 internal static class FisherInformation
 {
-    private const long ChunkRows = 128;
-
     /// <param name="gradients">The per-row gradient engine of the network.</param>
     /// <param name="images">Images [N, C, H, W].</param>
     /// <param name="labels">Class indices [N].</param>
@@ -25,10 +24,9 @@ internal static class FisherInformation
         using var generator = new Generator((ulong)seed);
         double empirical = 0, model = 0, fisherRao = 0;
         var modelPerSample = new double[Math.Max(modelSamples, 0)];
-        for (long start = 0; start < rows; start += ChunkRows)
+        foreach (var (start, length) in RowChunks.Of(rows))
         {
             using var scope = NewDisposeScope();
-            long length = Math.Min(ChunkRows, rows - start);
             Tensor chunkLabels = labels.narrow(0, start, length);
             Tensor chunk = images.narrow(0, start, length);
             Tensor probabilities;

@@ -1,16 +1,13 @@
+using Microsoft.ML.Sharpness.Data;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Evaluation;
 
 /// <summary>
-/// Mean cross-entropy and accuracy of a network over rows, in inference mode, without gradient, in chunks of 256 rows: a
-/// ConvNet's activations for 1,024 rows pass glibc's 32 MiB mmap threshold and are mapped and unmapped every chunk, which
-/// made validating on 10,000 Fashion-MNIST images take 10 s instead of 0.7 s (docs/known-issues.md).
+/// Mean cross-entropy and accuracy of a network over rows, in inference mode, without gradient, in <see cref="RowChunks"/>.
 /// </summary>
 internal static class InferenceScores
 {
-    private const long ChunkRows = 256;
-
     public static (double Loss, double Accuracy) Of(nn.Module<Tensor, Tensor> network, Tensor images, Tensor labels)
     {
         network.eval();
@@ -18,10 +15,9 @@ internal static class InferenceScores
         long rows = labels.shape[0];
         double lossSum = 0;
         long correct = 0;
-        for (long start = 0; start < rows; start += ChunkRows)
+        foreach (var (start, length) in RowChunks.Of(rows))
         {
             using var scope = NewDisposeScope();
-            long length = Math.Min(ChunkRows, rows - start);
             Tensor logits = network.call(images.narrow(0, start, length));
             Tensor chunkLabels = labels.narrow(0, start, length);
             lossSum += nn.functional.cross_entropy(logits, chunkLabels, reduction: nn.Reduction.Sum).item<float>();

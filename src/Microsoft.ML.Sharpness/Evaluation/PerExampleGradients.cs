@@ -1,4 +1,5 @@
-using TorchSharp;
+using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Networks.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -10,23 +11,22 @@ internal readonly record struct PerRowGradientStatistics(Tensor SquaredNorms, Te
 /// <summary>
 /// Per-row gradient norms without N backward passes (Goodfellow 2015; Dangel et al. 2020): in inference mode rows do not
 /// interact, so one backward pass of Σᵢ fᵢ to each layer's output gives every row's output gradient Gᵢ, and each row's
-/// parameter gradient follows from Gᵢ and the layer input Xᵢ — Linear: ‖GᵢXᵢᵀ‖² = ‖Gᵢ‖²‖Xᵢ‖²; Conv2d:
-/// ‖Gᵢ·unfold(Xᵢ)ᵀ‖²; BatchNorm: the per-channel sums of Gᵢ·X̂ᵢ and Gᵢ. Layers linear in their parameters give
-/// ⟨θ, ∇_θ fᵢ⟩ = ⟨Gᵢ, Yᵢ⟩ with Yᵢ the layer output. Networks with other parameterized layers use the per-row loop.
+/// parameter gradient norm follows from Gᵢ and the layer input Xᵢ by the layer's rule (<see cref="LayerRule.PerRowSquaredNorms"/>).
+/// Layers linear in their parameters give ⟨θ, ∇_θ fᵢ⟩ = ⟨Gᵢ, Yᵢ⟩ with Yᵢ the layer output. Networks with a parameterized layer
+/// that has no per-row rule use the per-row loop.
 /// </summary>
 internal sealed class PerExampleGradients
 {
     private readonly nn.Module<Tensor, Tensor> network;
     private readonly nn.Module<Tensor, Tensor>[] layers;
-    private readonly Parameter[] parameters;
+    private readonly NetworkWeights weights;
 
     public PerExampleGradients(nn.Module<Tensor, Tensor> network, bool forceRowLoop = false)
     {
         this.network = network;
-        parameters = NetworkLossSurface.TrainableParameters(network);
-        var owners = network.modules().Where(m => m.named_parameters(recurse: false).Any()).ToArray();
-        UsesRowLoop = forceRowLoop || !owners.All(IsSupported);
-        layers = UsesRowLoop ? Array.Empty<nn.Module<Tensor, Tensor>>() : owners.Cast<nn.Module<Tensor, Tensor>>().ToArray();
+        weights = new NetworkWeights(network);
+        UsesRowLoop = forceRowLoop || !LayerRules.HavePerRowGradients(network);
+        layers = UsesRowLoop ? Array.Empty<nn.Module<Tensor, Tensor>>() : LayerRules.ParameterOwners(network).Cast<nn.Module<Tensor, Tensor>>().ToArray();
         network.eval();
     }
 
@@ -70,7 +70,7 @@ internal sealed class PerExampleGradients
                     var (layer, input, output, _) = records[l];
                     using var noGrad = no_grad();
                     Tensor g = outputGradients[l];
-                    squared.add_(SquaredNorms(layer, input, g));
+                    squared.add_(LayerRules.For(layer).PerRowSquaredNorms(layer, input, g));
                     products.add_(g.mul(output).flatten(1).sum(1));
                 }
                 results[o] = new PerRowGradientStatistics(squared, products);
@@ -84,56 +84,11 @@ internal sealed class PerExampleGradients
         }
     }
 
-    /// <summary>‖∇_θ fᵢ‖² of one layer's parameters θ for every row, from the layer input X and output gradient G.</summary>
-    private static Tensor SquaredNorms(nn.Module<Tensor, Tensor> layer, Tensor x, Tensor g)
-    {
-        long rows = x.shape[0];
-        switch (layer)
-        {
-            case Linear linear:
-            {
-                Tensor outputSquares = g.pow(2).sum(1);
-                Tensor inputSquares = x.pow(2).sum(1);
-                return outputSquares.mul(linear.bias is null ? inputSquares : inputSquares.add(1));
-            }
-            case Conv2d conv:
-            {
-                Tensor patches = nn.functional.unfold(x, (conv.kernel_size[0], conv.kernel_size[1]), (conv.dilation[0], conv.dilation[1]),
-                    (conv.padding![0], conv.padding[1]), (conv.stride[0], conv.stride[1]));
-                Tensor outputGradient = g.reshape(rows, g.shape[1], -1);
-                Tensor weightGradients = outputGradient.bmm(patches.transpose(1, 2));
-                Tensor squares = weightGradients.pow(2).sum(new long[] { 1, 2 });
-                return conv.bias is null ? squares : squares.add(outputGradient.sum(2).pow(2).sum(1));
-            }
-            case BatchNorm norm:
-            {
-                var channelShape = new long[x.dim()];
-                Array.Fill(channelShape, 1L);
-                channelShape[1] = -1;
-                Tensor normalized = x.sub(norm.running_mean!.view(channelShape)).div(norm.running_var!.add(norm.eps).sqrt().view(channelShape));
-                Tensor weightGradient = g.mul(normalized).reshape(rows, g.shape[1], -1).sum(2);
-                Tensor biasGradient = g.reshape(rows, g.shape[1], -1).sum(2);
-                return weightGradient.pow(2).sum(1).add(biasGradient.pow(2).sum(1));
-            }
-            default:
-                throw new InvalidOperationException($"No per-row gradient rule for {layer.GetType().Name}.");
-        }
-    }
-
-    private static bool IsSupported(nn.Module module) => module switch
-    {
-        Linear => true,
-        Conv2d conv => conv.groups == 1 && conv.padding_type is null && conv.padding_mode == PaddingModes.Zeros,
-        BatchNorm norm => norm.affine && norm.track_running_stats && norm.running_mean is not null,
-        _ => false,
-    };
-
     /// <summary>The reference: one backward pass per row and objective.</summary>
     private PerRowGradientStatistics[] RowLoop(Tensor images, Func<Tensor, Tensor, IReadOnlyList<Tensor>> objectives)
     {
         long rows = images.shape[0];
-        Tensor weights;
-        using (no_grad()) weights = Gradients.Flatten(parameters.Select(p => p.detach()));
+        Tensor w = weights.Flatten();
         PerRowGradientStatistics[]? results = null;
         for (long i = 0; i < rows; i++)
         {
@@ -142,10 +97,10 @@ internal sealed class PerExampleGradients
             results ??= perRow.Select(_ => new PerRowGradientStatistics(zeros(rows).MoveToOuterDisposeScope(), zeros(rows).MoveToOuterDisposeScope())).ToArray();
             for (int o = 0; o < perRow.Count; o++)
             {
-                Tensor gradient = Gradients.Flatten(Gradients.Of(perRow[o].sum(), parameters, retainGraph: o < perRow.Count - 1));
+                Tensor gradient = Gradients.Flatten(Gradients.Of(perRow[o].sum(), weights.Parameters, retainGraph: o < perRow.Count - 1));
                 using var noGrad = no_grad();
                 results[o].SquaredNorms[i] = gradient.dot(gradient);
-                results[o].WeightProducts[i] = gradient.dot(weights);
+                results[o].WeightProducts[i] = gradient.dot(w);
             }
         }
         return results!;

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using Microsoft.ML.Sharpness.Data;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Landscape;
@@ -9,8 +10,6 @@ namespace Microsoft.ML.Sharpness.Landscape;
 /// </summary>
 internal static class BatchNormRecalibration
 {
-    private const long ChunkRows = 256;
-
     public static void Run(nn.Module<Tensor, Tensor> network, Tensor images)
     {
         var layers = network.modules().OfType<BatchNorm>().ToArray();
@@ -25,10 +24,8 @@ internal static class BatchNormRecalibration
         {
             network.train();
             using var noGrad = no_grad();
-            long rows = images.shape[0];
-            for (long start = 0; start < rows; start += ChunkRows)
+            foreach (var (start, length) in RowChunks.Of(images.shape[0]))
             {
-                long length = Math.Min(ChunkRows, rows - start);
                 if (length < 2 && start > 0) break; // one row has no variance; the earlier chunks already gave the statistics
                 using var scope = NewDisposeScope();
                 network.call(images.narrow(0, start, length));

@@ -3,6 +3,7 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Evaluation;
 using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Persistence;
 using Microsoft.ML.Sharpness.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,49 +27,42 @@ internal sealed class LandscapeEvaluator
     public LossLandscape Interpolate(ITransformer modelA, ITransformer modelB, IDataView data)
     {
         var clock = Stopwatch.StartNew();
-        var a = SamImageClassifierModel.Find(modelA, out bool ownsA);
-        var b = SamImageClassifierModel.Find(modelB, out bool ownsB);
-        try
+        using var leaseA = ModelLease.Of(modelA);
+        using var leaseB = ModelLease.Of(modelB);
+        var (a, b) = (leaseA.Model, leaseB.Model);
+        if (a.Info.NetworkShape != b.Info.NetworkShape)
+            throw new ArgumentException($"Only networks of the same shape interpolate; the first model is a {a.Info.NetworkShape.Describe()}, the second a {b.Info.NetworkShape.Describe()}.", nameof(modelB));
+        using var log = environment.Start("InterpolateModels");
+        Prepare();
+        var mlContext = MLContextOf();
+        using var rows = EvaluationRows.Load(mlContext, modelA, a.Info, data, options.MaxRows, "evaluation data", out _);
+        using var statisticsRows = options.BatchNorm == BatchNormAtInterpolation.Recompute && options.BatchNormData is { } bnData
+            ? EvaluationRows.Load(mlContext, modelA, a.Info, bnData, options.MaxRows, "BatchNorm data", out _)
+            : null;
+        using var network = NetworkFactory.Create(a.Info.NetworkShape);
+        var from = a.Network.state_dict();
+        var to = b.Network.state_dict();
+        double[] alphas = Grid(options.From ?? -1, options.To ?? 2);
+        var points = new List<LandscapePoint>();
+        foreach (double alpha in alphas)
         {
-            if (a.Info.NetworkShape != b.Info.NetworkShape)
-                throw new ArgumentException($"Only networks of the same shape interpolate; the first model is a {a.Info.NetworkShape.Describe()}, the second a {b.Info.NetworkShape.Describe()}.", nameof(modelB));
-            using var log = environment.Start("InterpolateModels");
-            Prepare();
-            var mlContext = MLContextOf();
-            using var rows = EvaluationRows.Load(mlContext, modelA, a.Info, data, options.MaxRows, "evaluation data", out _);
-            using var statisticsRows = options.BatchNorm == BatchNormAtInterpolation.Recompute && options.BatchNormData is { } bnData
-                ? EvaluationRows.Load(mlContext, modelA, a.Info, bnData, options.MaxRows, "BatchNorm data", out _)
-                : null;
-            using var network = NetworkFactory.Create(a.Info.NetworkShape);
-            var from = a.Network.state_dict();
-            var to = b.Network.state_dict();
-            double[] alphas = Grid(options.From ?? -1, options.To ?? 2);
-            var points = new List<LandscapePoint>();
-            foreach (double alpha in alphas)
-            {
-                Blend(network, from, to, alpha);
-                if (options.BatchNorm == BatchNormAtInterpolation.Recompute)
-                    BatchNormRecalibration.Run(network, (statisticsRows ?? rows).Features);
-                var (loss, accuracy) = InferenceScores.Of(network, rows.Features, rows.Labels);
-                points.Add(new LandscapePoint(alpha, 0, loss, accuracy));
-                log.Info(MessageSensitivity.None, $"α = {alpha:F3}: loss {loss:F4}, accuracy {accuracy:P2}");
-            }
-            return new LossLandscape
-            {
-                Description = "interpolation w(α) = (1 − α)·w_A + α·w_B" +
-                    (options.BatchNorm == BatchNormAtInterpolation.Recompute ? ", BatchNorm statistics recomputed at each α" : ", BatchNorm statistics interpolated"),
-                X = alphas,
-                Y = [],
-                Points = points,
-                Rows = rows.Count,
-                Seconds = clock.Elapsed.TotalSeconds,
-            };
+            Blend(network, from, to, alpha);
+            if (options.BatchNorm == BatchNormAtInterpolation.Recompute)
+                BatchNormRecalibration.Run(network, (statisticsRows ?? rows).Features);
+            var (loss, accuracy) = InferenceScores.Of(network, rows.Features, rows.Labels);
+            points.Add(new LandscapePoint(alpha, 0, loss, accuracy));
+            log.Info(MessageSensitivity.None, $"α = {alpha:F3}: loss {loss:F4}, accuracy {accuracy:P2}");
         }
-        finally
+        return new LossLandscape
         {
-            if (ownsA) a.Dispose();
-            if (ownsB) b.Dispose();
-        }
+            Description = "interpolation w(α) = (1 − α)·w_A + α·w_B" +
+                (options.BatchNorm == BatchNormAtInterpolation.Recompute ? ", BatchNorm statistics recomputed at each α" : ", BatchNorm statistics interpolated"),
+            X = alphas,
+            Y = [],
+            Points = points,
+            Rows = rows.Count,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
     }
 
     /// <summary>Li et al. (2018): L(w + x·d₁) (1-D) or L(w + x·d₁ + y·d₂) (2-D) with filter-normalized random directions d₁, d₂; BatchNorm statistics kept.</summary>
@@ -77,54 +71,43 @@ internal sealed class LandscapeEvaluator
         if (dimensions is not (1 or 2))
             throw new ArgumentOutOfRangeException(nameof(dimensions), dimensions, "A landscape has 1 or 2 random directions.");
         var clock = Stopwatch.StartNew();
-        var classifier = SamImageClassifierModel.Find(model, out bool owned);
-        try
-        {
-            using var log = environment.Start("RandomDirectionLandscape");
-            Prepare();
-            using var rows = EvaluationRows.Load(MLContextOf(), model, classifier.Info, data, options.MaxRows, "evaluation data", out _);
-            var network = classifier.Network;
-            var parameters = NetworkLossSurface.TrainableParameters(network);
-            using var scope = NewDisposeScope();
-            Tensor weights = ParameterVector.Get(parameters);
-            using var generator = new Generator((ulong)options.Seed);
-            Tensor first = FilterNormalizedDirection.Create(parameters, generator);
-            Tensor? second = dimensions == 2 ? FilterNormalizedDirection.Create(parameters, generator) : null;
-            double[] xs = Grid(options.From ?? -1, options.To ?? 1);
-            double[] ys = second is null ? [] : xs;
-            var points = new List<LandscapePoint>();
-            try
+        using var lease = ModelLease.Of(model);
+        var classifier = lease.Model;
+        using var log = environment.Start("RandomDirectionLandscape");
+        Prepare();
+        using var rows = EvaluationRows.Load(MLContextOf(), model, classifier.Info, data, options.MaxRows, "evaluation data", out _);
+        var network = classifier.Network;
+        var networkWeights = new NetworkWeights(network);
+        var parameters = networkWeights.Parameters;
+        using var scope = NewDisposeScope();
+        using var restore = networkWeights.Snapshot();
+        Tensor weights = networkWeights.Flatten();
+        using var generator = new Generator((ulong)options.Seed);
+        Tensor first = FilterNormalizedDirection.Create(parameters, generator);
+        Tensor? second = dimensions == 2 ? FilterNormalizedDirection.Create(parameters, generator) : null;
+        double[] xs = Grid(options.From ?? -1, options.To ?? 1);
+        double[] ys = second is null ? [] : xs;
+        var points = new List<LandscapePoint>();
+        foreach (double y in second is null ? [0.0] : ys)
+            foreach (double x in xs)
             {
-                foreach (double y in second is null ? [0.0] : ys)
-                    foreach (double x in xs)
-                    {
-                        using var pointScope = NewDisposeScope();
-                        Tensor at = weights + first * x;
-                        if (second is not null) at = at + second * y;
-                        ParameterVector.Set(parameters, at);
-                        var (loss, accuracy) = InferenceScores.Of(network, rows.Features, rows.Labels);
-                        points.Add(new LandscapePoint(x, y, loss, accuracy));
-                    }
+                using var pointScope = NewDisposeScope();
+                Tensor at = weights + first * x;
+                if (second is not null) at = at + second * y;
+                networkWeights.Set(at);
+                var (loss, accuracy) = InferenceScores.Of(network, rows.Features, rows.Labels);
+                points.Add(new LandscapePoint(x, y, loss, accuracy));
             }
-            finally
-            {
-                ParameterVector.Set(parameters, weights);
-            }
-            log.Info(MessageSensitivity.None, $"{points.Count} points in {clock.Elapsed.TotalSeconds:F1} s.");
-            return new LossLandscape
-            {
-                Description = $"{dimensions} filter-normalized random direction(s), seed {options.Seed}",
-                X = xs,
-                Y = ys,
-                Points = points,
-                Rows = rows.Count,
-                Seconds = clock.Elapsed.TotalSeconds,
-            };
-        }
-        finally
+        log.Info(MessageSensitivity.None, $"{points.Count} points in {clock.Elapsed.TotalSeconds:F1} s.");
+        return new LossLandscape
         {
-            if (owned) classifier.Dispose();
-        }
+            Description = $"{dimensions} filter-normalized random direction(s), seed {options.Seed}",
+            X = xs,
+            Y = ys,
+            Points = points,
+            Rows = rows.Count,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
     }
 
     /// <summary>Sets every floating-point state entry (weights and BatchNorm statistics) to (1 − α)·a + α·b; running variances clamped at 0.</summary>
@@ -144,11 +127,7 @@ internal sealed class LandscapeEvaluator
     private double[] Grid(double from, double to) =>
         [.. Enumerable.Range(0, options.Points).Select(i => from + (to - from) * i / (options.Points - 1))];
 
-    private void Prepare()
-    {
-        NativeMemoryTuning.Apply();
-        if (options.NumberOfThreads is int threads) set_num_threads(threads);
-    }
+    private void Prepare() => TorchRuntime.Prepare(options.NumberOfThreads);
 
-    private MLContext MLContextOf() => environment as MLContext ?? new MLContext(options.Seed);
+    private MLContext MLContextOf() => TorchRuntime.MLContextOf(environment, options.Seed);
 }

@@ -1,4 +1,4 @@
-using TorchSharp;
+using Microsoft.ML.Sharpness.Networks;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -17,7 +17,8 @@ internal sealed class SharpnessAwareStep
 {
     private const double NormFloor = 1e-12;
     private readonly nn.Module<Tensor, Tensor> model;
-    private readonly Parameter[] parameters;
+    private readonly NetworkWeights weights;
+    private readonly IReadOnlyList<Parameter> parameters;
     private readonly BatchNorm[] batchNorms;
     private readonly optim.Optimizer baseOptimizer;
     private readonly SharpnessOptimizer kind;
@@ -36,7 +37,8 @@ internal sealed class SharpnessAwareStep
         this.eta = eta;
         this.rowsPerPerturbation = rowsPerPerturbation;
         this.labelSmoothing = labelSmoothing;
-        parameters = model.parameters().Where(p => p.requires_grad).ToArray();
+        weights = new NetworkWeights(model);
+        parameters = weights.Parameters;
         batchNorms = model.modules().OfType<BatchNorm>().ToArray();
     }
 
@@ -63,7 +65,7 @@ internal sealed class SharpnessAwareStep
             return outcome;
         }
 
-        Tensor?[] sum = new Tensor?[parameters.Length];
+        Tensor?[] sum = new Tensor?[parameters.Count];
         double lossSum = 0;
         long correct = 0;
         foreach (var (start, length) in chunks)
@@ -74,7 +76,7 @@ internal sealed class SharpnessAwareStep
             double weight = (double)length / rows;
             using (no_grad())
             {
-                for (int i = 0; i < parameters.Length; i++)
+                for (int i = 0; i < parameters.Count; i++)
                 {
                     if (parameters[i].grad is not { } grad) continue;
                     sum[i] = sum[i] is null ? grad.mul(weight) : sum[i]!.add_(grad, weight);
@@ -83,7 +85,7 @@ internal sealed class SharpnessAwareStep
         }
         using (no_grad())
         {
-            for (int i = 0; i < parameters.Length; i++)
+            for (int i = 0; i < parameters.Count; i++)
                 if (sum[i] is { } total) parameters[i].grad!.copy_(total);
         }
         baseOptimizer.step();
@@ -99,25 +101,13 @@ internal sealed class SharpnessAwareStep
         loss.backward();
         var outcome = new StepOutcome(loss.item<float>(), Correct(logits, y));
 
-        Tensor[] saved = new Tensor[parameters.Length];
-        using (no_grad())
+        Tensor?[] perturbation;
+        using (no_grad()) perturbation = Perturbation();
+        using (weights.Perturb(perturbation))
         {
-            Tensor?[] perturbation = Perturbation();
-            for (int i = 0; i < parameters.Length; i++)
-            {
-                saved[i] = parameters[i].detach().clone();
-                if (perturbation[i] is { } e) parameters[i].add_(e);
-            }
-        }
-
-        baseOptimizer.zero_grad();
-        using (new FrozenBatchNormStatistics(batchNorms))
-            Loss(model.forward(x), y).backward();
-
-        using (no_grad())
-        {
-            for (int i = 0; i < parameters.Length; i++)
-                parameters[i].copy_(saved[i]);
+            baseOptimizer.zero_grad();
+            using (new FrozenBatchNormStatistics(batchNorms))
+                Loss(model.forward(x), y).backward();
         }
         return outcome;
     }
@@ -125,10 +115,10 @@ internal sealed class SharpnessAwareStep
     /// <summary>SAM: ε = ρ·g/‖g‖₂; ASAM: ε = ρ·T²g/‖Tg‖₂ with T = |w| + η, the norms taken over all parameters together.</summary>
     private Tensor?[] Perturbation()
     {
-        Tensor?[] direction = new Tensor?[parameters.Length];
-        Tensor?[] scale = new Tensor?[parameters.Length];
+        Tensor?[] direction = new Tensor?[parameters.Count];
+        Tensor?[] scale = new Tensor?[parameters.Count];
         var norms = new List<Tensor>();
-        for (int i = 0; i < parameters.Length; i++)
+        for (int i = 0; i < parameters.Count; i++)
         {
             if (parameters[i].grad is not { } grad) continue;
             if (kind == SharpnessOptimizer.AdaptiveSam)
@@ -144,7 +134,7 @@ internal sealed class SharpnessAwareStep
         }
         if (norms.Count == 0) return direction;
         Tensor factor = rho / (stack(norms).norm() + NormFloor);
-        for (int i = 0; i < parameters.Length; i++)
+        for (int i = 0; i < parameters.Count; i++)
         {
             if (direction[i] is null) continue;
             direction[i] = scale[i] is { } t ? direction[i]!.mul(t).mul_(factor) : direction[i]!.mul(factor);

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Sharpness.Runtime;
 using Microsoft.ML.Trainers;
 
 namespace Microsoft.ML.Sharpness.Persistence;
@@ -19,7 +20,7 @@ internal static class ScoringChain
     public static TransformerChain<ITransformer> Create(IHostEnvironment environment, byte[] onnxModel, DataViewSchema trainingSchema, SamImageClassifierModelInfo info)
     {
         string logits = LogitsColumn(info);
-        var mlContext = environment as MLContext ?? new MLContext();
+        var mlContext = TorchRuntime.MLContextOf(environment);
         var onnx = mlContext.Transforms.ApplyOnnxModel(new[] { logits }, new[] { info.FeatureColumnName }, new MemoryStream(onnxModel))
             .Fit(new EmptyDataView(trainingSchema));
         var predictor = IdentityPredictor(environment, onnx.GetOutputSchema(trainingSchema), info, logits);

@@ -38,7 +38,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
             "a key (MapValueToKey)");
         // Score is a known-size Vector<Single> like the features; PredictedLabel a key like the label. ML.NET's column-shape
         // constructor is internal, so the shapes come from copying those columns.
-        var mlContext = environment as MLContext ?? new MLContext();
+        var mlContext = TorchRuntime.MLContextOf(environment);
         return mlContext.Transforms.CopyColumns(options.ScoreColumnName, options.FeatureColumnName)
             .Append(mlContext.Transforms.CopyColumns(options.PredictedLabelColumnName, options.LabelColumnName))
             .GetOutputSchema(inputSchema);
@@ -52,9 +52,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         using IChannel channel = environment.Start("SamImageClassifier");
         void Log(string message) => channel.Info(MessageSensitivity.None, message);
 
-        NativeMemoryTuning.Apply();
-        if (options.NumberOfThreads is int threads) set_num_threads(threads);
-        Device device = DeviceSelection.Select(options.Device, options.FallbackToCpu, Log);
+        Device device = TorchRuntime.Prepare(options.NumberOfThreads, options.Device, options.FallbackToCpu, Log);
         using var train = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");
         using var validation = LoadValidation(columns, device);
         var shape = new NetworkShape(options.Architecture, columns.Channels, columns.Height, columns.Width, columns.Classes, options.ResNetBlocksPerStage);

@@ -1,4 +1,5 @@
 using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Persistence;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,25 +10,19 @@ internal static class WarmStart
 {
     public static void CopyWeights(ITransformer initialModel, Sequential network, NetworkShape shape, Action<string> log)
     {
-        var initial = SamImageClassifierModel.Find(initialModel, out bool owned);
-        try
+        using var lease = ModelLease.Of(initialModel);
+        var initial = lease.Model;
+        var from = initial.Info.NetworkShape;
+        if (from != shape)
+            throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.InitialModel),
+                $"{nameof(SamImageClassifierOptions)}.{nameof(SamImageClassifierOptions.InitialModel)} is a {from.Describe()}; this training builds a {shape.Describe()}. " +
+                "A warm start needs the same architecture, image shape and classes.");
+        var source = initial.Network.state_dict();
+        using (no_grad())
         {
-            var from = initial.Info.NetworkShape;
-            if (from != shape)
-                throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.InitialModel),
-                    $"{nameof(SamImageClassifierOptions)}.{nameof(SamImageClassifierOptions.InitialModel)} is a {from.Describe()}; this training builds a {shape.Describe()}. " +
-                    "A warm start needs the same architecture, image shape and classes.");
-            var source = initial.Network.state_dict();
-            using (no_grad())
-            {
-                foreach (var (name, target) in network.state_dict())
-                    target.copy_(source[name]);
-            }
-            log($"Starting from the weights of a {from.Describe()} trained {initial.Info.Training.Epochs} epochs with {initial.Info.Training.Optimizer} (batch {initial.Info.Training.BatchSize}).");
+            foreach (var (name, target) in network.state_dict())
+                target.copy_(source[name]);
         }
-        finally
-        {
-            if (owned) initial.Dispose();
-        }
+        log($"Starting from the weights of a {from.Describe()} trained {initial.Info.Training.Epochs} epochs with {initial.Info.Training.Optimizer} (batch {initial.Info.Training.BatchSize}).");
     }
 }

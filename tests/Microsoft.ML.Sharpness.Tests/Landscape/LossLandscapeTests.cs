@@ -1,3 +1,4 @@
+using Microsoft.ML.Sharpness.Networks;
 using Microsoft.ML.Sharpness.Evaluation;
 using Microsoft.ML.Sharpness.Landscape;
 using static TorchSharp.torch;
@@ -52,7 +53,7 @@ public sealed class LossLandscapeTests
         using var rows = EvaluationRows.Load(ml, model, classifier.Info, data, Rows, "test rows", out _);
         var surface = new NetworkLossSurface(classifier.Network, rows.Features, rows.Labels);
         using var generator = new Generator(7);
-        using Tensor direction = FilterNormalizedDirection.Create(surface.Parameters, generator);
+        using Tensor direction = FilterNormalizedDirection.Create(surface.NetworkWeights.Parameters, generator);
         foreach (var point in curve.Points)
         {
             using Tensor step = direction * point.X;
@@ -65,7 +66,7 @@ public sealed class LossLandscapeTests
     public void EachFilterOfTheDirectionHasTheNormOfItsWeightFilterAndBiasesDoNotMove()
     {
         var (_, model, _) = Trained();
-        var parameters = NetworkLossSurface.TrainableParameters(SamImageClassifierModel.FromTransformer(model).Network);
+        var parameters = new NetworkWeights(SamImageClassifierModel.FromTransformer(model).Network).Parameters;
         using var generator = new Generator(3);
         using Tensor direction = FilterNormalizedDirection.Create(parameters, generator);
         long offset = 0;

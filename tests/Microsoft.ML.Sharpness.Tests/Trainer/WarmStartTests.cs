@@ -1,4 +1,4 @@
-using Microsoft.ML.Sharpness.Evaluation;
+using Microsoft.ML.Sharpness.Networks;
 
 namespace Microsoft.ML.Sharpness.Tests.Trainer;
 
@@ -9,7 +9,7 @@ public sealed class WarmStartTests
         ml.MulticlassClassification.Trainers.SamImageClassifier(options).Fit(data);
 
     private static float[] Weights(ITransformer model) =>
-        Microsoft.ML.Sharpness.Landscape.ParameterVector.Get(NetworkLossSurface.TrainableParameters(SamImageClassifierModel.FromTransformer(model).Network)).data<float>().ToArray();
+        new NetworkWeights(SamImageClassifierModel.FromTransformer(model).Network).Flatten().data<float>().ToArray();
 
     [TestMethod]
     public void TrainingStartsFromTheInitialModelsWeights()

@@ -1,8 +1,10 @@
 using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Networks.Layers;
+using Microsoft.ML.Sharpness.Onnx;
 using Microsoft.ML.Sharpness.Onnx.Proto;
 using TorchSharp.Modules;
 
-namespace Microsoft.ML.Sharpness.Onnx;
+namespace Microsoft.ML.Sharpness.Persistence;
 
 /// <summary>
 /// Exports a trained network as a one-image ONNX classifier, the form ML.NET's OnnxTransformer scores row by row:
@@ -16,7 +18,7 @@ internal static class OnnxModelExport
         graph.AddInput(names.Features, TensorProto.Types.DataType.Float, shape.Channels, shape.Height, shape.Width);
 
         string batch = graph.AddNode("Unsqueeze", new[] { names.Features, graph.AddInt64Initializer("batch_axis", 0) });
-        string logits = OnnxLayerExport.Export(graph, network, batch, "");
+        string logits = LayerRules.ExportOnnx(network, graph, batch, "");
         graph.AddNode("Reshape", new[] { logits, graph.AddInt64Initializer("logits_shape", shape.Classes) }, output: names.Logits);
         graph.AddOutput(names.Logits, TensorProto.Types.DataType.Float, shape.Classes);
 

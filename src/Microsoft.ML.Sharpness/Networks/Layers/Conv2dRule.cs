@@ -1,0 +1,63 @@
+using Microsoft.ML.Sharpness.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Networks.Layers;
+
+/// <summary>2-D convolution y = W ⋆ x + b (zero padding, groups = 1).</summary>
+internal sealed class Conv2dRule : LayerRule<Conv2d>
+{
+    protected override string Export(Conv2d conv, OnnxGraphBuilder graph, string input, string prefix)
+    {
+        var inputs = new List<string> { input, Weight(graph, prefix, "weight", conv.weight!) };
+        if (conv.bias is not null) inputs.Add(Weight(graph, prefix, "bias", conv.bias));
+        long[] padding = conv.padding ?? throw new NotSupportedException($"Layer '{prefix}': only explicit convolution padding can be exported.");
+        return graph.AddNode("Conv", inputs, new[]
+        {
+            OnnxGraphBuilder.Ints("kernel_shape", conv.kernel_size),
+            OnnxGraphBuilder.Ints("strides", conv.stride),
+            OnnxGraphBuilder.Ints("pads", padding[0], padding[1], padding[0], padding[1]),
+            OnnxGraphBuilder.Ints("dilations", conv.dilation),
+            OnnxGraphBuilder.Int("group", conv.groups),
+        });
+    }
+
+    /// <summary>
+    /// y = W·unfold(x) + b (im2col) when x depends on the parameters: its second derivatives go through unfold/fold and matrix
+    /// products instead of libtorch 2.10's CPU convolution double backward, which is wrong for stacked convolutions
+    /// (docs/known-issues.md). Otherwise (the first layer, the costliest) libtorch's convolution, whose second derivatives are
+    /// right when none flows to its input.
+    /// </summary>
+    protected override Tensor SecondOrder(Conv2d conv, Tensor x)
+    {
+        if (!x.requires_grad || !IsPlain(conv))
+            return conv.call(x);
+        long[] k = conv.kernel_size, d = conv.dilation, p = conv.padding!, s = conv.stride;
+        long rows = x.shape[0];
+        long height = (x.shape[2] + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0] + 1;
+        long width = (x.shape[3] + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1] + 1;
+        Tensor patches = Unfold(conv, x);
+        // one large matrix product: [N·L, C·k·k] × [C·k·k, C_out]
+        Tensor columns = patches.transpose(1, 2).reshape(-1, patches.shape[1]);
+        Tensor weights = conv.weight!.view(conv.out_channels, -1).t();
+        Tensor y = conv.bias is { } bias ? addmm(bias, columns, weights, 1, 1) : columns.mm(weights);
+        return y.view(rows, height, width, conv.out_channels).permute(0, 3, 1, 2);
+    }
+
+    protected override bool SupportsPerRowGradients(Conv2d conv) => IsPlain(conv);
+
+    /// <summary>‖Gᵢ·unfold(Xᵢ)ᵀ‖² for the weight, plus ‖Σ_positions Gᵢ‖² for the bias.</summary>
+    protected override Tensor PerRowNorms(Conv2d conv, Tensor x, Tensor g)
+    {
+        Tensor outputGradient = g.reshape(x.shape[0], g.shape[1], -1);
+        Tensor squares = outputGradient.bmm(Unfold(conv, x).transpose(1, 2)).pow(2).sum(new long[] { 1, 2 });
+        return conv.bias is null ? squares : squares.add(outputGradient.sum(2).pow(2).sum(1));
+    }
+
+    private static bool IsPlain(Conv2d conv) => conv.groups == 1 && conv.padding_type is null && conv.padding_mode == PaddingModes.Zeros;
+
+    private static Tensor Unfold(Conv2d conv, Tensor x) =>
+        nn.functional.unfold(x, (conv.kernel_size[0], conv.kernel_size[1]), (conv.dilation[0], conv.dilation[1]),
+            (conv.padding![0], conv.padding[1]), (conv.stride[0], conv.stride[1]));
+}
