@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 // default EvaluateWithSharpness settings on the first 1000 test rows; prints the table and the seconds of each measure,
 // then times the Fisher traces with the per-example trick against the per-row loop on the same rows (one run, as a ratio).
 // With --export DIR it also writes the model and the rows for bench/python/sharpness_reference.py.
-// Usage: dotnet run -c Release --project bench/EvaluatorBenchmarks -- [--threads 2] [--fisher-rows 200] [--export DIR]
+// Usage: dotnet run -c Release --project bench/EvaluatorBenchmarks -- [--threads 2] [--fisher-rows 200] [--architecture ConvNet|ResNet|Mlp] [--export DIR]
 // Side by side, round by round:
 //   -- hessian [--rows 256] [--iterations 5] [--tolerance 1e-3] [--rounds 7]   top Hessian eigenvalue vs PyTorch (HessianComparison.cs)
 //   -- scoring [--rows 1000] [--batch 256] [--rounds 11]                      ML.NET scoring vs TorchSharp inference (ScoringThroughput.cs)
@@ -19,12 +19,13 @@ if (args.Length > 0 && args[0] == "hessian") { HessianComparison.Run(args[1..]);
 if (args.Length > 0 && args[0] == "scoring") { ScoringThroughput.Run(args[1..]); return; }
 int threads = Option("--threads", 2), fisherRows = Option("--fisher-rows", 200);
 string? export = args.SkipWhile(a => a != "--export").Skip(1).FirstOrDefault();
+var architecture = Enum.Parse<ImageClassifierArchitecture>(args.SkipWhile(a => a != "--architecture").Skip(1).FirstOrDefault() ?? "ConvNet", ignoreCase: true);
 set_num_threads(threads);
 
 var ml = new MLContext(seed: 1);
 var clock = Stopwatch.StartNew();
-var model = SubsetModel.Train(ml, epochs: 5);
-Console.WriteLine($"Trained a ConvNet with SGD on {SubsetModel.DataFolder} (train.tsv, 5 epochs) in {clock.Elapsed.TotalSeconds:F0} s; {threads} threads.");
+var model = SubsetModel.Train(ml, epochs: 5, architecture: architecture);
+Console.WriteLine($"Trained a {architecture} with SGD on {SubsetModel.DataFolder} (train.tsv, 5 epochs) in {clock.Elapsed.TotalSeconds:F0} s; {threads} threads.");
 
 var test = SubsetModel.Load(ml, "test.tsv");
 clock.Restart();

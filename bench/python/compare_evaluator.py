@@ -9,10 +9,10 @@ Definitions (network in eval mode, L = mean cross-entropy over the N rows, w = a
   top Hessian eigenvalue: power iteration on Hessian-vector products (double backward), as PyHessian (Yao et al. 2020)
   Hessian trace: Hutch++ (Meyer et al. 2021) with Rademacher probes (stochastic: compared within three standard errors);
   for a ReLU/max-pool/BatchNorm network it equals the model Fisher trace exactly, which the table also shows
-Rows are processed in chunks of 256, as SharpnessML does, with the allocator settings SharpnessML applies to itself
+Rows are processed in chunks of 128, as SharpnessML does (Data/RowChunks.cs), with the allocator settings SharpnessML applies to itself
 (docs/known-issues.md). Run with Debian's /usr/bin/python3 (python3-torch):
   /usr/bin/python3 bench/python/compare_evaluator.py DIR [threads]"""
-import json, os, sys, time
+import json, os, re, sys, time
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_random_exchange import load, tune_malloc
@@ -22,9 +22,11 @@ threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 torch.set_num_threads(threads)
 malloc = tune_malloc()
 manifest, net, X, Y = load(directory)
-ours = json.load(open(f"{directory}/dotnet_metrics.json"))
+# SharpnessMetrics.ToJson(): every reported number is one of "Entries" (Key, Value, StandardError, Measure, Settings)
+entries = {e["Key"]: e for e in json.load(open(f"{directory}/dotnet_metrics.json"))["Entries"]}
+ours = {key: e["Value"] for key, e in entries.items()}
 K, N = manifest["classes"], manifest["rows"]
-CHUNK = 256
+CHUNK = 128
 net.eval()
 P = list(net.parameters())
 w0 = torch.nn.utils.parameters_to_vector(P).detach().clone()
@@ -56,14 +58,15 @@ results, seconds = {}, {}
 def timed(name, f):
     start = time.perf_counter(); value = f(); seconds[name] = time.perf_counter() - start; return value
 
-ours_rhos = [r["Rho"] for r in ours["Sam"]]
+ours_rhos = [float(re.match(r"Sam\[rho=([^,]+),k=1\]$", key).group(1)) for key in ours if re.match(r"Sam\[rho=[^,]+,k=1\]$", key)]
 L, g = timed("Loss", loss_and_gradient)
 results["Loss"] = L
 def sam():
     for rho in ours_rhos:
         results[f"Sam[rho={rho:g},k=1]"] = loss(rho * g / g.norm()) - L
 timed("Sam", sam)
-eta = ours["AdaptiveSam"][0]["Eta"] if ours["AdaptiveSam"] else 0.01
+adaptive_settings = [e["Settings"] for key, e in entries.items() if key.startswith("AdaptiveSam[")]
+eta = float(re.search(r"η = ([0-9.eE+-]+)", adaptive_settings[0]).group(1)) if adaptive_settings else 0.01
 def adaptive():
     T = w0.abs() + eta
     for rho in ours_rhos:
@@ -104,22 +107,17 @@ trace, trace_se = timed("HessianTrace", hutch_plus_plus)
 print(f"{manifest['architecture']}, {N} rows, {w0.numel():,} parameters, {threads} threads; PyTorch {torch.__version__}; allocator: {malloc}\n")
 print("| quantity | SharpnessML | PyTorch | relative difference |")
 print("|---|---|---|---|")
-flat_ours = {"Loss": ours["Loss"], "HessianEigenvalue[1]": ours["HessianEigenvalues"][0]["Value"],
-             "Fisher.EmpiricalTrace": ours["Fisher"]["EmpiricalTrace"], "Fisher.ModelTrace": ours["Fisher"]["ModelTrace"]["Value"],
-             "Fisher.FisherRaoNorm": ours["Fisher"]["FisherRaoNorm"]}
-for r in ours["Sam"]: flat_ours[f"Sam[rho={r['Rho']:g},k=1]"] = r["Value"]
-for r in ours["AdaptiveSam"]: flat_ours[f"AdaptiveSam[rho={r['Rho']:g},k=1]"] = r["Value"]
 for name, value in results.items():
-    print(f"| {name} | {flat_ours[name]:.6g} | {value:.6g} | {abs(flat_ours[name] - value) / abs(value):.2e} |")
-ht = ours["HessianTrace"]
-print(f"| HessianTrace (stochastic) | {ht['Value']:.5g} ± {ht['StandardError']:.2g} ({ht['Method']}, {ht['Samples']} products) | "
+    print(f"| {name} | {ours[name]:.6g} | {value:.6g} | {abs(ours[name] - value) / abs(value):.2e} |")
+ht = {"Value": entries["HessianTrace"]["Value"], "StandardError": entries["HessianTrace"]["StandardError"], "Settings": entries["HessianTrace"]["Settings"]}
+print(f"| HessianTrace (stochastic) | {ht['Value']:.5g} ± {ht['StandardError']:.2g} ({ht['Settings']}) | "
       f"{trace:.5g} ± {trace_se:.2g} (Hutch++, 24 products) | {abs(ht['Value'] - trace) / np.hypot(ht['StandardError'], trace_se):.1f} combined SE |")
 print(f"| HessianTrace, exact for this piecewise-linear network (= model Fisher trace, PyTorch) | | {results['Fisher.ModelTrace']:.6g} | "
       f"SharpnessML {abs(ht['Value'] - results['Fisher.ModelTrace']) / ht['StandardError']:.1f} SE away |")
-print(f"\nPower iteration: SharpnessML {ours['HessianEigenvalues'][0]['Iterations']} iterations, PyTorch {iterations}.\n")
+print(f"\nPower iteration: SharpnessML {ours['HessianEigenvalue[1].Iterations']:.0f} iterations, PyTorch {iterations}.\n")
 print("| measure | SharpnessML seconds | PyTorch seconds | PyTorch / SharpnessML |")
 print("|---|---|---|---|")
 notes = {"Fisher": " (ours: per-example trick; PyTorch: per-row loop)"}
 for name, value in seconds.items():
-    mine = ours["Seconds"][name]
+    mine = ours[f"Seconds.{name}"]
     print(f"| {name}{notes.get(name, '')} | {mine:.2f} | {value:.2f} | {value / mine:.1f}× |")

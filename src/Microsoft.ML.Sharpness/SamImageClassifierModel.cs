@@ -39,20 +39,16 @@ public sealed class SamImageClassifierModel : IDisposable
     /// transformer chain holding one, fresh from <c>Fit</c> or loaded with <c>mlContext.Model.Load</c> — and rebuilds its network.
     /// The last one wins when the chain holds several.
     /// </summary>
-    public static SamImageClassifierModel FromTransformer(ITransformer model) => Find(model, out _);
+    public static SamImageClassifierModel FromTransformer(ITransformer model) => Locate(model).Model;
 
-    /// <summary>As <see cref="FromTransformer"/>; <paramref name="owned"/> tells whether the result was rebuilt from a loaded model
-    /// (and is the caller's to dispose) or is shared with the fitted transformer that holds it. Use <c>ModelLease.Of</c>.</summary>
-    internal static SamImageClassifierModel Find(ITransformer model, out bool owned)
+    /// <summary>As <see cref="FromTransformer"/>, and whether the result was rebuilt from a loaded model (<c>Owned</c>: the caller's
+    /// to dispose) or is shared with the fitted transformer that holds it. Use it through <c>ModelLease</c>.</summary>
+    internal static (SamImageClassifierModel Model, bool Owned) Locate(ITransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var found = Search(model);
-        if (found is null)
-            throw new ArgumentException(
-                $"The model ({model.GetType().Name}) holds no SamImageClassifier model: expected a pipeline fitted with " +
-                "mlContext.MulticlassClassification.Trainers.SamImageClassifier(...), fresh from Fit or loaded with mlContext.Model.Load.", nameof(model));
-        owned = found.Value.Owned;
-        return found.Value.Model;
+        return Search(model) ?? throw new ArgumentException(
+            $"The model ({model.GetType().Name}) holds no SamImageClassifier model: expected a pipeline fitted with " +
+            "mlContext.MulticlassClassification.Trainers.SamImageClassifier(...), fresh from Fit or loaded with mlContext.Model.Load.", nameof(model));
     }
 
     /// <summary>Class probabilities [N, K] of images [N, C, H, W] (inference mode, no gradient).</summary>

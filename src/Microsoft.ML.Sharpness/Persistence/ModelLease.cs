@@ -20,7 +20,7 @@ internal sealed class ModelLease : IDisposable
     /// <summary>The last SamImageClassifier model in <paramref name="pipeline"/>.</summary>
     public static ModelLease Of(ITransformer pipeline)
     {
-        var model = SamImageClassifierModel.Find(pipeline, out bool owned);
+        var (model, owned) = SamImageClassifierModel.Locate(pipeline);
         return new ModelLease(model, owned);
     }
 
