@@ -11,7 +11,8 @@ Definitions (network in eval mode, L = mean cross-entropy over the N rows, w = a
   for a ReLU/max-pool/BatchNorm network it equals the model Fisher trace exactly, which the table also shows
 Rows are processed in chunks of 128, as SharpnessML does (Data/RowChunks.cs), with the allocator settings SharpnessML applies to itself
 (docs/known-issues.md). Run with Debian's /usr/bin/python3 (python3-torch):
-  /usr/bin/python3 bench/python/compare_evaluator.py DIR [threads]"""
+  /usr/bin/python3 bench/python/compare_evaluator.py DIR [threads] [float64]
+With float64 the recomputation runs in double precision (an independent check of the values; its seconds are not comparable)."""
 import json, os, re, sys, time
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +23,8 @@ threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 torch.set_num_threads(threads)
 malloc = tune_malloc()
 manifest, net, X, Y = load(directory)
+if len(sys.argv) > 3 and sys.argv[3] == "float64":
+    net, X = net.double(), X.double()
 # SharpnessMetrics.ToJson(): every reported number is one of "Entries" (Key, Value, StandardError, Measure, Settings)
 entries = {e["Key"]: e for e in json.load(open(f"{directory}/dotnet_metrics.json"))["Entries"]}
 ours = {key: e["Value"] for key, e in entries.items()}
@@ -96,7 +99,7 @@ results["HessianEigenvalue[1]"], iterations = timed("HessianEigenvalues", top_ei
 def hutch_plus_plus(products=24):
     """Hutch++ (Meyer et al. 2021): exact trace on Q = orth(H S), Hutchinson on the rest; a third of the products each."""
     torch.manual_seed(1); k = products // 3
-    rademacher = lambda: (torch.randint(0, 2, (w0.numel(), k)).float() * 2 - 1)
+    rademacher = lambda: (torch.randint(0, 2, (w0.numel(), k)).to(w0.dtype) * 2 - 1)
     q, _ = torch.linalg.qr(torch.stack([hvp(s) for s in rademacher().t()], 1))
     top = sum(hvp(c).dot(c).item() for c in q.t().contiguous())
     g = rademacher(); residual = g - q @ (q.t() @ g)

@@ -58,7 +58,33 @@ def set_blas_threads(n):
     return None
 
 
-def network(architecture, channels, height, width, classes):
+class ResidualBlock(nn.Module):
+    """relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), the 1x1 conv + BN shortcut when the shape changes (He et al. 2016)."""
+    def __init__(self, inputs, outputs, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inputs, outputs, 3, stride=stride, padding=1, bias=False); self.bn1 = nn.BatchNorm2d(outputs)
+        self.conv2 = nn.Conv2d(outputs, outputs, 3, padding=1, bias=False); self.bn2 = nn.BatchNorm2d(outputs)
+        self.shortcut = nn.Sequential(OrderedDict([("conv", nn.Conv2d(inputs, outputs, 1, stride=stride, bias=False)), ("bn", nn.BatchNorm2d(outputs))])) \
+            if stride != 1 or inputs != outputs else None
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(y + (x if self.shortcut is None else self.shortcut(x)))
+
+
+class GlobalAveragePool(nn.Module):
+    def forward(self, x):
+        return x.mean((2, 3))
+
+
+def network(architecture, channels, height, width, classes, blocks_per_stage=3):
+    if architecture == "ResNet":
+        layers, inputs = [("stem", nn.Conv2d(channels, 16, 3, padding=1, bias=False)), ("stem_bn", nn.BatchNorm2d(16)), ("stem_relu", nn.ReLU())], 16
+        for stage, width_ in enumerate([16, 32, 64]):
+            for block in range(blocks_per_stage):
+                layers.append((f"stage{stage + 1}_{block}", ResidualBlock(inputs, width_, 2 if stage > 0 and block == 0 else 1)))
+                inputs = width_
+        return nn.Sequential(OrderedDict(layers + [("pool", GlobalAveragePool()), ("classifier", nn.Linear(inputs, classes))]))
     if architecture == "ConvNet":
         return nn.Sequential(OrderedDict([
             ("conv1", nn.Conv2d(channels, 32, 3, padding=1, bias=False)), ("bn1", nn.BatchNorm2d(32)), ("relu1", nn.ReLU()),
@@ -80,7 +106,8 @@ def load(directory):
     """(manifest, network with the exchanged weights, images [N,C,H,W] float32, labels [N] int64)."""
     with open(os.path.join(directory, "manifest.json")) as f:
         m = json.load(f)
-    net = network(m["architecture"], m["channels"], m["height"], m["width"], m["classes"])
+    blocks = len({t["name"].split(".")[0] for t in m["tensors"] if t["name"].startswith("stage1_")}) or 3
+    net = network(m["architecture"], m["channels"], m["height"], m["width"], m["classes"], blocks)
     flat, offset, state = np.fromfile(os.path.join(directory, "weights.bin"), dtype="<f4"), 0, net.state_dict()
     expected = {k for k in state if not k.endswith("num_batches_tracked")}
     listed = [t["name"] for t in m["tensors"]]

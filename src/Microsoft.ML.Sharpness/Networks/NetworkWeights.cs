@@ -31,18 +31,7 @@ internal sealed class NetworkWeights
     }
 
     /// <summary>w ← <paramref name="flat"/>.</summary>
-    public void Set(Tensor flat)
-    {
-        CheckVector(flat);
-        using var noGrad = no_grad();
-        long offset = 0;
-        foreach (var p in parameters)
-        {
-            long count = p.numel();
-            p.copy_(flat.narrow(0, offset, count).view(p.shape));
-            offset += count;
-        }
-    }
+    public void Set(Tensor flat) => ForEachSlice(flat, (p, slice) => p.copy_(slice));
 
     /// <summary>Saves w; disposing the snapshot restores it bit for bit, whatever was done to the parameters meanwhile.</summary>
     public WeightSnapshot Snapshot() => new(parameters);
@@ -50,16 +39,8 @@ internal sealed class NetworkWeights
     /// <summary>w ← w + δ (flat) until the returned snapshot is disposed.</summary>
     public WeightSnapshot Perturb(Tensor delta)
     {
-        CheckVector(delta);
         var snapshot = Snapshot();
-        using var noGrad = no_grad();
-        long offset = 0;
-        foreach (var p in parameters)
-        {
-            long count = p.numel();
-            p.add_(delta.narrow(0, offset, count).view(p.shape));
-            offset += count;
-        }
+        ForEachSlice(delta, (p, slice) => p.add_(slice));
         return snapshot;
     }
 
@@ -73,6 +54,20 @@ internal sealed class NetworkWeights
         for (int i = 0; i < parameters.Length; i++)
             if (delta[i] is { } d) parameters[i].add_(d);
         return snapshot;
+    }
+
+    /// <summary>Calls <paramref name="apply"/> with each parameter and its slice of <paramref name="flat"/>, shaped like it, without gradient recording.</summary>
+    private void ForEachSlice(Tensor flat, Action<Parameter, Tensor> apply)
+    {
+        CheckVector(flat);
+        using var noGrad = no_grad();
+        long offset = 0;
+        foreach (var p in parameters)
+        {
+            long count = p.numel();
+            apply(p, flat.narrow(0, offset, count).view(p.shape));
+            offset += count;
+        }
     }
 
     private void CheckVector(Tensor v)

@@ -10,10 +10,8 @@ internal sealed class Conv2dRule : LayerRule<Conv2d>
 {
     protected override string Export(Conv2d conv, OnnxGraphBuilder graph, string input, string prefix)
     {
-        var inputs = new List<string> { input, Weight(graph, prefix, "weight", conv.weight!) };
-        if (conv.bias is not null) inputs.Add(Weight(graph, prefix, "bias", conv.bias));
         long[] padding = conv.padding ?? throw new NotSupportedException($"Layer '{prefix}': only explicit convolution padding can be exported.");
-        return graph.AddNode("Conv", inputs, new[]
+        return graph.AddNode("Conv", WeightedInputs(graph, prefix, input, conv.weight!, conv.bias), new[]
         {
             OnnxGraphBuilder.Ints("kernel_shape", conv.kernel_size),
             OnnxGraphBuilder.Ints("strides", conv.stride),

@@ -59,6 +59,14 @@ internal abstract class LayerRule<TLayer> : LayerRule where TLayer : nn.Module
     /// <inheritdoc cref="LayerRule.PerRowSquaredNorms"/>
     protected virtual Tensor PerRowNorms(TLayer layer, Tensor input, Tensor outputGradient) => base.PerRowSquaredNorms(layer, input, outputGradient);
 
+    /// <summary>The node inputs of a layer y = f(x; weight, bias): the input, then its weight and (if any) bias as initializers.</summary>
+    protected static List<string> WeightedInputs(OnnxGraphBuilder graph, string prefix, string input, Tensor weight, Tensor? bias)
+    {
+        var inputs = new List<string> { input, Weight(graph, prefix, "weight", weight) };
+        if (bias is not null) inputs.Add(Weight(graph, prefix, "bias", bias));
+        return inputs;
+    }
+
     /// <summary>The name of a layer's own weight in the exported graph: <paramref name="prefix"/>.<paramref name="name"/>.</summary>
     protected static string Weight(OnnxGraphBuilder graph, string prefix, string name, Tensor value) =>
         graph.AddInitializer(prefix.Length == 0 ? name : $"{prefix}.{name}", value);

@@ -7,12 +7,8 @@ namespace Microsoft.ML.Sharpness.Networks.Layers;
 /// <summary>Fully connected layer y = W·x + b.</summary>
 internal sealed class LinearRule : LayerRule<Linear>
 {
-    protected override string Export(Linear linear, OnnxGraphBuilder graph, string input, string prefix)
-    {
-        var inputs = new List<string> { input, Weight(graph, prefix, "weight", linear.weight!) };
-        if (linear.bias is not null) inputs.Add(Weight(graph, prefix, "bias", linear.bias));
-        return graph.AddNode("Gemm", inputs, new[] { OnnxGraphBuilder.Int("transB", 1) });
-    }
+    protected override string Export(Linear linear, OnnxGraphBuilder graph, string input, string prefix) =>
+        graph.AddNode("Gemm", WeightedInputs(graph, prefix, input, linear.weight!, linear.bias), new[] { OnnxGraphBuilder.Int("transB", 1) });
 
     protected override bool SupportsPerRowGradients(Linear linear) => true;
 
