@@ -1,5 +1,5 @@
-using Microsoft.ML.Sharpness.Pipelines.Data;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Data;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
 namespace CompareOptimizers;
 

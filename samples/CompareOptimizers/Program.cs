@@ -1,5 +1,5 @@
 using CompareOptimizers;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
 // Compares optimizers on real data with a ready-made study, prints the results table and classifies a few test images
 // with the best model. Usage: dotnet run -c Release -- [PRESET] [--data ROOT] [--out DIR] [--epochs N] [--train-rows N]

@@ -1,8 +1,8 @@
 using LandscapeSample;
 using Microsoft.ML;
 using Microsoft.ML.Sharpness;
-using Microsoft.ML.Sharpness.Pipelines.Plots;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Charts;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
 // Trains the ConvNet with SGD and with SAM on the shipped Fashion-MNIST subset, then draws their loss landscapes: the line
 // between the two models (Keskar et al. 2017, Fig. 3), each one's loss along a filter-normalized random direction and over

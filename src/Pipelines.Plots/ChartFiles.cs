@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace SharpnessPlots;
+namespace Microsoft.ML.Sharpness.Lab.Plots;
 
 /// <summary>Where charts go: every chart is written as <c>name.png</c> and <c>name.svg</c>, next to its numbers in <c>name.csv</c>.</summary>
 public sealed class ChartFiles(string folder)

@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace SharpnessPlots;
+namespace Microsoft.ML.Sharpness.Lab.Plots;
 
 /// <summary>Draws one chart CSV of a sharpness-lab report; the file name (without extension) says which chart it is.</summary>
 public static class Charts

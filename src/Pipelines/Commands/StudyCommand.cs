@@ -1,8 +1,8 @@
 using System.CommandLine;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 using Spectre.Console;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Commands;
+namespace Microsoft.ML.Sharpness.Lab.Commands;
 
 /// <summary><c>sharpness-lab study</c>: run a study from a config file or a preset into a report folder, resuming finished runs.</summary>
 internal static class StudyCommand

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>The options of the <c>data</c> command.</summary>
 /// <param name="DatasetName">The data set's command-line name (see <see cref="DatasetCatalog"/>).</param>

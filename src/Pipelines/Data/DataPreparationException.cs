@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// A data-preparation failure with a message meant for the user (npm missing, download failed,

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>One class of a data set.</summary>
 /// <param name="Index">The class index; also the name of the class's JSON file in the package (<c>{Index}.json</c>).</param>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>What was written for one class.</summary>
 /// <param name="Class">The class.</param>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// Writes images as <c>&lt;out&gt;/&lt;split&gt;/&lt;class folder&gt;/&lt;id&gt;.png</c> and lists them in

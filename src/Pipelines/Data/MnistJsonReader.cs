@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>One 28×28 grayscale image of a class, as stored in the package.</summary>
 /// <param name="Index">The image's position in its class's JSON <c>data</c> array (0-based); it becomes the file name.</param>

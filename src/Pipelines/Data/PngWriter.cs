@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// A minimal PNG encoder for 8-bit grayscale images: signature, IHDR, one IDAT (zlib, filter type 0 on every row)

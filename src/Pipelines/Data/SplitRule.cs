@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// How one class's images, in the package's order, are divided: the first <c>Train</c> images go to

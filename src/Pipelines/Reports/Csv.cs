@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>Writes CSV of numbers and simple text: invariant culture, round-trip doubles, fields with commas or quotes quoted.</summary>
 public static class Csv

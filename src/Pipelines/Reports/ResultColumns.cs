@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>A column of the results table: a value key of <see cref="RunSummary"/>, its heading and how it is shown.</summary>
 /// <param name="Key">The key (see <see cref="RunSummary.Value"/>).</param>

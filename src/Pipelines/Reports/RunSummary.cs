@@ -1,6 +1,6 @@
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>A value over seeds: the mean and, with two or more seeds, the standard error of the mean (s/√n).</summary>
 /// <param name="Mean">The mean over seeds.</param>

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Microsoft.ML.Sharpness.Pipelines.Plots;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Charts;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>
 /// Writes a study's results: <c>results.csv</c> (every run × seed, every value), <c>summary.csv</c> and <c>summary.md</c>

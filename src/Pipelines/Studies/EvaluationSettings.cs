@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>How a study evaluates each trained model with <c>EvaluateWithSharpness</c>.</summary>
 public sealed class EvaluationSettings

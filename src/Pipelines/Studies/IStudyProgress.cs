@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>Receives a study's progress: runs starting, epochs, evaluation stages and finished runs.</summary>
 public interface IStudyProgress

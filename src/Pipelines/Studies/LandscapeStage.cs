@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>A 1-D interpolation between two runs, on training and test rows.</summary>
 /// <param name="From">The run at α = 0.</param>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>
 /// One named trainer configuration of a study; every unset value comes from the study's defaults, then from

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>
 /// A study read from a JSON file: the data, the runs (named trainer configurations) × seeds, how each trained model is

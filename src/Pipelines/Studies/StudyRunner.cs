@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.Data;
-using Microsoft.ML.Sharpness.Pipelines.Reports;
+using Microsoft.ML.Sharpness.Lab.Reports;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>
 /// Runs a study into an output folder: trains every run × seed (reusing finished runs whose settings are unchanged, so an

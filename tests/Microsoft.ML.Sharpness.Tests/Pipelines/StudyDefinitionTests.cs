@@ -1,5 +1,5 @@
-using Microsoft.ML.Sharpness.Pipelines.Plots;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Charts;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
 namespace Microsoft.ML.Sharpness.Tests.Pipelines;
 

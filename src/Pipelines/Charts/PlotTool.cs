@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>
 /// Runs <c>sharpness-plots</c> (src/Pipelines.Plots), which draws every chart CSV of a folder as PNG and SVG with ScottPlot,

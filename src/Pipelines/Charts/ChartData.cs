@@ -1,7 +1,7 @@
-using Microsoft.ML.Sharpness.Pipelines.Reports;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Reports;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>
 /// Writes the numbers of every chart of a study as CSV into the plots folder; <see cref="PlotTool"/> then draws each CSV

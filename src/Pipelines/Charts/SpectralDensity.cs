@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>A smooth eigenvalue density from stochastic Lanczos quadrature's nodes and weights.</summary>
 public static class SpectralDensity
