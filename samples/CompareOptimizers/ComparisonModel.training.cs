@@ -28,7 +28,7 @@ public static partial class ComparisonModel
         study.Data = dataFolder;
         study.TrainRows = trainRows ?? study.TrainRows;
         if (epochs is int e)
-            foreach (var run in study.Runs.Where(r => r.Report != false)) run.Epochs = e;
+            foreach (var run in study.Runs.Where(r => r.Report != false)) run.Set(nameof(Microsoft.ML.Sharpness.TrainingSettings.Epochs), e);
         return new StudyRunner(study, output, new LineProgress(Console.Out)).Run();
     }
 }

@@ -102,6 +102,9 @@ public sealed class StudyDefinition
         Require(Runs.Count > 0, "\"runs\" is empty; name at least one run.");
         Require(Seeds.Count > 0 && Seeds.Distinct().Count() == Seeds.Count, "\"seeds\" must list at least one seed, each once.");
         Require(TrainRows is null or > 1 && TestRows is null or > 0, "\"trainRows\" and \"testRows\" must be positive when given.");
+        TrainingOverrides.Check(Defaults.Training, $"{source}: \"defaults\"");
+        foreach (var (run, index) in Runs.Select((run, index) => (run, index)))
+            TrainingOverrides.Check(run.Training, $"{source}: run \"{run.Name ?? $"#{index + 1}"}\"");
         var names = new HashSet<string>();
         foreach (var run in ResolvedRuns())
         {

@@ -57,7 +57,7 @@ public sealed class StudyRunner
         string modelPath = Path.Combine(folder, "model.zip");
         var options = run.ToOptions(data.TrainCount, seed, study.Threads);
         string studySettings = JsonSerializer.Serialize(new { data.TrainCount, data.TestCount, study.TrainRows, study.TestRows, study.Evaluation }, StudyDefinition.Json);
-        if (RunResult.TryLoad(resultPath) is { } done && done.Settings == run.Fingerprint() && (done.StudySettings ?? studySettings) == studySettings
+        if (RunResult.TryLoad(resultPath) is { } done && done.Settings == run.Fingerprint(options) && (done.StudySettings ?? studySettings) == studySettings
             && File.Exists(modelPath))
         {
             progress.RunStarted(run.Name!, seed, options.Epochs, resumed: true);
@@ -97,7 +97,7 @@ public sealed class StudyRunner
         {
             Run = run.Name!,
             Seed = seed,
-            Settings = run.Fingerprint(),
+            Settings = run.Fingerprint(options),
             StudySettings = studySettings,
             Optimizer = options.Optimizer,
             BatchSize = options.BatchSize,
