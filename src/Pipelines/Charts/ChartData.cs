@@ -9,7 +9,8 @@ namespace Microsoft.ML.Sharpness.Lab.Charts;
 /// </summary>
 public static class ChartData
 {
-    private const string KeskarKey = "train:Keskar[full space,eps=0.001]";
+    /// <summary>The sharpness the batch-size and ρ charts show (their axis says ε = 1e-3).</summary>
+    private static readonly string KeskarKey = ResultColumns.Train(SharpnessMetrics.Keys.Keskar(1e-3));
 
     /// <summary>Writes the CSV of every chart the results and landscapes allow; returns the chart names.</summary>
     public static IReadOnlyList<string> Write(string folder, IReadOnlyList<RunSummary> summaries, LandscapeResults landscapes)
