@@ -3,7 +3,7 @@ using ScottPlot;
 namespace Microsoft.ML.Sharpness.Lab.Plots;
 
 /// <summary>Where charts go: every chart is written as <c>name.png</c> and <c>name.svg</c>, next to its numbers in <c>name.csv</c>.</summary>
-public sealed class ChartFiles(string folder)
+internal sealed class ChartFiles(string folder)
 {
     /// <summary>Pixel width of every chart.</summary>
     public const int Width = 900;

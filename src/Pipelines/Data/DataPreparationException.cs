@@ -4,7 +4,7 @@ namespace Microsoft.ML.Sharpness.Lab.Data;
 /// A data-preparation failure with a message meant for the user (npm missing, download failed,
 /// unexpected package layout); the command prints the message and exits with a non-zero code.
 /// </summary>
-public sealed class DataPreparationException : Exception
+internal sealed class DataPreparationException : Exception
 {
     /// <summary>Creates the exception with a user-facing message.</summary>
     public DataPreparationException(string message) : base(message)

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Sharpness.Lab.Data;
 /// <c>&lt;out&gt;/&lt;split&gt;.tsv</c> (header <c>ImagePath\tLabel</c>, paths relative to <c>&lt;out&gt;</c> with forward slashes).
 /// Existing split folders are replaced.
 /// </summary>
-public sealed class ImageFolderWriter : IDisposable
+internal sealed class ImageFolderWriter : IDisposable
 {
     /// <summary>The name of the train split (folder and TSV file).</summary>
     public const string Train = "train";

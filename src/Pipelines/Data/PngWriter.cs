@@ -7,7 +7,7 @@ namespace Microsoft.ML.Sharpness.Lab.Data;
 /// A minimal PNG encoder for 8-bit grayscale images: signature, IHDR, one IDAT (zlib, filter type 0 on every row)
 /// and IEND, each chunk with its CRC-32.
 /// </summary>
-public static class PngWriter
+internal static class PngWriter
 {
     private static readonly uint[] CrcTable = BuildCrcTable();
 

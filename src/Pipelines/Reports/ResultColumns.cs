@@ -9,10 +9,10 @@ namespace Microsoft.ML.Sharpness.Lab.Reports;
 /// <param name="Heading">The Markdown/HTML heading.</param>
 /// <param name="Format">"P" for a percentage, otherwise a .NET numeric format.</param>
 /// <param name="ShowError">Whether cells show "± standard error" (not for settings such as the batch size).</param>
-public sealed record ResultColumn(string Key, string Heading, string Format, bool ShowError = true);
+internal sealed record ResultColumn(string Key, string Heading, string Format, bool ShowError = true);
 
 /// <summary>The columns of a study's results table, in order, decided by what the study asks for.</summary>
-public static class ResultColumns
+internal static class ResultColumns
 {
     /// <summary>What a key of a sharpness value measured on the evaluated training rows starts with.</summary>
     public const string TrainPrefix = "train:";

@@ -6,10 +6,10 @@ namespace Microsoft.ML.Sharpness.Lab.Reports;
 /// <param name="Mean">The mean over seeds.</param>
 /// <param name="StandardError">s/√n over seeds, or, with one seed, the measure's own standard error when it has one; else null.</param>
 /// <param name="Seeds">How many seeds had the value.</param>
-public sealed record SeedStatistic(double Mean, double? StandardError, int Seeds);
+internal sealed record SeedStatistic(double Mean, double? StandardError, int Seeds);
 
 /// <summary>One run's results over its seeds.</summary>
-public sealed class RunSummary
+internal sealed class RunSummary
 {
     /// <summary>The results of each seed.</summary>
     public required IReadOnlyList<RunResult> Results { get; init; }

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Sharpness.Lab.Reports;
 /// Writes a study's results: <c>results.csv</c> (every run × seed, every value), <c>summary.csv</c> and <c>summary.md</c>
 /// (per run, mean ± standard error over seeds), the charts in <c>plots/</c> and a one-page <c>report.html</c>.
 /// </summary>
-public static class StudyReport
+internal static class StudyReport
 {
     /// <summary>Writes every file of the report into <paramref name="output"/>.</summary>
     /// <exception cref="StudyException">A reported result lacks a value the study asks for (<see cref="ResultColumns.RequireValues"/>); nothing is written.</exception>

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Sharpness.Lab.Studies;
 /// their camelCase names (<c>"optimizer"</c>, <c>"learningRateSchedule"</c>, …), held as written in the study file. Every unset
 /// value comes from the study's defaults, then from <see cref="SamImageClassifierOptions"/>.
 /// </summary>
-public sealed class RunSettings
+internal sealed class RunSettings
 {
     /// <summary>The run's name in tables, plots and folder names.</summary>
     public string? Name { get; set; }

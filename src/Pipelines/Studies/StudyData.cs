@@ -4,7 +4,7 @@ using Microsoft.ML.Transforms.Image;
 namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>One row of a data folder's index file: an image path relative to the folder and its class name.</summary>
-public sealed class ImageRow
+internal sealed class ImageRow
 {
     /// <summary>The image file, relative to the data folder.</summary>
     [LoadColumn(0)]
@@ -19,7 +19,7 @@ public sealed class ImageRow
 /// A data folder read once through ImageAnalytics, as a user's own image folders would be: index rows (optionally a
 /// stratified sample, always in a seeded random order) → LoadImages → ResizeImages(28×28) → ExtractPixels, cached in memory.
 /// </summary>
-public sealed class StudyData
+internal sealed class StudyData
 {
     private StudyData(ITransformer fitted, IDataView trainRaw, IDataView testRaw, IDataView train, IDataView test, long trainCount, long testCount)
     {

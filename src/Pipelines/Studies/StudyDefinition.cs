@@ -7,7 +7,7 @@ namespace Microsoft.ML.Sharpness.Lab.Studies;
 /// A study read from a JSON file: the data, the runs (named trainer configurations) × seeds, how each trained model is
 /// evaluated, and which landscapes to draw. Relative paths are resolved against the file's folder.
 /// </summary>
-public sealed class StudyDefinition
+internal sealed class StudyDefinition
 {
     /// <summary>Short name, used for the report title and folder names.</summary>
     public string Name { get; set; } = "study";
@@ -125,4 +125,4 @@ public sealed class StudyDefinition
 }
 
 /// <summary>A study that cannot be read or run, with a message for the user.</summary>
-public sealed class StudyException(string message) : Exception(message);
+internal sealed class StudyException(string message) : Exception(message);

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Sharpness.Lab.Studies;
 /// interrupted study resumes), evaluates each with <c>EvaluateWithSharpness</c> on training and test rows, draws the
 /// landscapes, and writes tables, plots and the HTML report.
 /// </summary>
-public sealed class StudyRunner
+internal sealed class StudyRunner
 {
     private readonly StudyDefinition study;
     private readonly string output;
@@ -26,7 +26,7 @@ public sealed class StudyRunner
     }
 
     /// <summary>The folder of one run's model (<c>model.zip</c>) and result (<c>result.json</c>) in a study's output folder.</summary>
-    public static string RunFolder(string output, string run, int seed) => Path.Combine(Path.GetFullPath(output), "runs", $"{Slug(run)}-seed{seed}");
+    private static string RunFolder(string output, string run, int seed) => Path.Combine(Path.GetFullPath(output), "runs", $"{Slug(run)}-seed{seed}");
 
     /// <summary>Runs what is not finished yet and writes the report; returns the results of every run × seed.</summary>
     public IReadOnlyList<RunResult> Run()

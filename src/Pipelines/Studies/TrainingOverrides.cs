@@ -7,7 +7,7 @@ namespace Microsoft.ML.Sharpness.Lab.Studies;
 /// The <see cref="TrainingSettings"/> a study file may set, read from the class itself (so a new setting works in study files
 /// with no lab change): checked by name and type, and applied to <see cref="SamImageClassifierOptions"/> through JSON.
 /// </summary>
-public static class TrainingOverrides
+internal static class TrainingOverrides
 {
     /// <summary>The settings the lab sets itself, with where a study sets them instead.</summary>
     private static readonly Dictionary<string, string> SetByTheLab = new()
