@@ -20,6 +20,15 @@ public static partial class ComparisonModel
         public float[] Score { get; set; } = [];
     }
 
+    /// <summary>The rows of a data folder's <c>test.tsv</c> in a random order fixed by <paramref name="seed"/> (the file lists the images class by class).</summary>
+    public static IEnumerable<ModelInput> TestImages(string dataFolder, int seed)
+    {
+        var random = new Random(seed);
+        return File.ReadLines(Path.Combine(dataFolder, "test.tsv")).Skip(1).Where(line => line.Length > 0)
+            .Select(line => line.Split('\t')).Select(fields => new ModelInput { ImagePath = fields[0], Label = fields[1] })
+            .ToList().OrderBy(_ => random.Next());
+    }
+
     /// <summary>Loads <paramref name="modelPath"/> in a fresh MLContext (as another app would) and predicts each input.</summary>
     public static IEnumerable<(ModelInput Input, ModelOutput Output)> Predict(string modelPath, IEnumerable<ModelInput> inputs)
     {

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Sharpness;
 
 namespace FashionMnistSam;
 
@@ -19,17 +20,17 @@ public static partial class FashionMnistModel
         };
     }
 
-    /// <summary>The sharpness measures the side-by-side table prints, by their <see cref="SharpnessMetrics.ToDictionary"/> names.</summary>
+    /// <summary>The sharpness measures the side-by-side table prints, by their <see cref="SharpnessMetrics.ToDictionary"/> keys (<see cref="SharpnessMetrics.Keys"/>).</summary>
     public static readonly (string Label, string Key)[] SharpnessRows =
     {
-        ("Train loss L(w)", "Loss"),
-        ("SAM sharpness ρ=0.05", "Sam[rho=0.05,k=1]"),
-        ("Adaptive sharpness ρ=0.05", "AdaptiveSam[rho=0.05,k=1]"),
-        ("Keskar ε=1e-3 (full)", "Keskar[full space,eps=0.001]"),
-        ("Keskar ε=1e-3 (100-d)", "Keskar[100-d subspace,eps=0.001]"),
-        ("Hessian λ1", "HessianEigenvalue[1]"),
-        ("Hessian trace", "HessianTrace"),
-        ("Empirical Fisher trace", "Fisher.EmpiricalTrace"),
-        ("Local generalization", "Minibatch.LocalGeneralization"),
+        ("Train loss L(w)", SharpnessMetrics.Keys.Loss),
+        ("SAM sharpness ρ=0.05", SharpnessMetrics.Keys.Sam(0.05)),
+        ("Adaptive sharpness ρ=0.05", SharpnessMetrics.Keys.AdaptiveSam(0.05)),
+        ("Keskar ε=1e-3 (full)", SharpnessMetrics.Keys.Keskar(1e-3)),
+        ("Keskar ε=1e-3 (100-d)", SharpnessMetrics.Keys.Keskar(1e-3, subspaceDimension: 100)),
+        ("Hessian λ1", SharpnessMetrics.Keys.HessianEigenvalue(1)),
+        ("Hessian trace", SharpnessMetrics.Keys.HessianTrace),
+        ("Empirical Fisher trace", SharpnessMetrics.Keys.EmpiricalFisherTrace),
+        ("Local generalization", SharpnessMetrics.Keys.LocalGeneralization),
     };
 }

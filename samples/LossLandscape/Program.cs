@@ -1,8 +1,6 @@
 using LandscapeSample;
 using Microsoft.ML;
 using Microsoft.ML.Sharpness;
-using Microsoft.ML.Sharpness.Pipelines.Plots;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
 
 // Trains the ConvNet with SGD and with SAM on the shipped Fashion-MNIST subset, then draws their loss landscapes: the line
 // between the two models (Keskar et al. 2017, Fig. 3), each one's loss along a filter-normalized random direction and over
@@ -23,22 +21,22 @@ Console.WriteLine($"{"α",6}{"train loss",12}{"test loss",12}{"test acc.",12}");
 foreach (var (a, b) in lineTrain.Points.Zip(lineTest.Points).Where((_, i) => i % 4 == 0))
     Console.WriteLine($"{a.X,6:F1}{a.Loss,12:F4}{b.Loss,12:F4}{b.Accuracy,12:P1}");
 
-var directions = new Dictionary<string, IReadOnlyList<LandscapePoint>>();
+var directions = new Dictionary<string, LossLandscape>();
 var surfaces = new Dictionary<string, LossLandscape>();
 foreach (var (name, model) in new[] { ("SGD", sgd), ("SAM", sam) })
 {
-    directions[name] = LandscapeModel.AroundModel(mlContext, model, train, 1).Points;
+    directions[name] = LandscapeModel.AroundModel(mlContext, model, train, 1);
     surfaces[name] = LandscapeModel.AroundModel(mlContext, model, train, 2);
 }
 Console.WriteLine("\nTraining loss along a filter-normalized random direction (step 0 is the model):");
 Console.WriteLine($"{"step",6}{"SGD",12}{"SAM",12}");
-foreach (var (a, b) in directions["SGD"].Zip(directions["SAM"]).Where((_, i) => i % 5 == 0))
+foreach (var (a, b) in directions["SGD"].Points.Zip(directions["SAM"].Points).Where((_, i) => i % 5 == 0))
     Console.WriteLine($"{a.X,6:F2}{a.Loss,12:F4}{b.Loss,12:F4}");
 
 string plots = Path.Combine(output, "plots");
-ChartData.WriteInterpolation(plots, new InterpolationCurve("SGD", "SAM", lineTrain.Points, lineTest.Points));
-ChartData.WriteDirections(plots, directions);
-foreach (var (name, surface) in surfaces) ChartData.WriteSurface(plots, name, surface.Points);
+LandscapeModel.WriteInterpolation(plots, "SGD", "SAM", lineTrain, lineTest);
+LandscapeModel.WriteDirections(plots, directions);
+foreach (var (name, surface) in surfaces) LandscapeModel.WriteSurface(plots, name, surface);
 Console.WriteLine();
-Console.Write(PlotTool.Draw(plots));
+Console.Write(LandscapeModel.DrawCharts(plots));
 Console.WriteLine($"Charts (PNG, SVG) and their numbers (CSV) are in {plots}");

@@ -1,9 +1,9 @@
 using ScottPlot;
 
-namespace SharpnessPlots;
+namespace Microsoft.ML.Sharpness.Lab.Plots;
 
 /// <summary>Where charts go: every chart is written as <c>name.png</c> and <c>name.svg</c>, next to its numbers in <c>name.csv</c>.</summary>
-public sealed class ChartFiles(string folder)
+internal sealed class ChartFiles(string folder)
 {
     /// <summary>Pixel width of every chart.</summary>
     public const int Width = 900;
@@ -14,9 +14,6 @@ public sealed class ChartFiles(string folder)
     /// <summary>The folder the charts are written to.</summary>
     public string Folder { get; } = folder;
 
-    /// <summary>The names of the charts written so far, in order.</summary>
-    public List<string> Written { get; } = [];
-
     /// <summary>The path of <c>name.extension</c> in the folder.</summary>
     public string PathOf(string name, string extension) => Path.Combine(Folder, $"{name}.{extension}");
 
@@ -26,6 +23,5 @@ public sealed class ChartFiles(string folder)
         Directory.CreateDirectory(Folder);
         plot.SavePng(PathOf(name, "png"), Width, Height);
         plot.SaveSvg(PathOf(name, "svg"), Width, Height);
-        Written.Add(name);
     }
 }

@@ -1,9 +1,9 @@
 using ScottPlot;
 
-namespace SharpnessPlots;
+namespace Microsoft.ML.Sharpness.Lab.Plots;
 
 /// <summary>Draws one chart CSV of a sharpness-lab report; the file name (without extension) says which chart it is.</summary>
-public static class Charts
+internal static class Charts
 {
     /// <summary>Draws <paramref name="csvPath"/> into <paramref name="files"/>; false when the file name is no known chart.</summary>
     public static bool Draw(string csvPath, ChartFiles files)

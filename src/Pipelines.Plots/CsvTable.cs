@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace SharpnessPlots;
+namespace Microsoft.ML.Sharpness.Lab.Plots;
 
 /// <summary>A CSV file written by sharpness-lab: a header and rows of fields (numbers in invariant culture, simple quoting).</summary>
-public sealed class CsvTable
+internal sealed class CsvTable
 {
     private readonly Dictionary<string, int> columns;
 

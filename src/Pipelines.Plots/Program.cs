@@ -1,4 +1,4 @@
-using SharpnessPlots;
+using Microsoft.ML.Sharpness.Lab.Plots;
 
 // sharpness-plots FOLDER...: draws every chart CSV (training-curves.csv, interpolation-*.csv, ...) in each folder as PNG and SVG.
 if (args.Length == 0)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Microsoft.ML.Sharpness.Pipelines.Commands;
+using Microsoft.ML.Sharpness.Lab.Commands;
 
 var rootCommand = new RootCommand("sharpness-lab: data preparation, optimizer-comparison studies and loss landscapes for Microsoft.ML.Sharpness.")
 {

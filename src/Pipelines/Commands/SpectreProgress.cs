@@ -1,7 +1,7 @@
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 using Spectre.Console;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Commands;
+namespace Microsoft.ML.Sharpness.Lab.Commands;
 
 /// <summary>A study's progress on an interactive terminal: one bar per run (epochs, then evaluation), stage lines above.</summary>
 internal sealed class SpectreProgress(ProgressContext context) : IStudyProgress

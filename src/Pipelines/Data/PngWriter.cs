@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// A minimal PNG encoder for 8-bit grayscale images: signature, IHDR, one IDAT (zlib, filter type 0 on every row)
 /// and IEND, each chunk with its CRC-32.
 /// </summary>
-public static class PngWriter
+internal static class PngWriter
 {
     private static readonly uint[] CrcTable = BuildCrcTable();
 

@@ -1,10 +1,10 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Data;
+namespace Microsoft.ML.Sharpness.Lab.Data;
 
 /// <summary>
 /// How one class's images, in the package's order, are divided: the first <c>Train</c> images go to
 /// the train split, the next <c>Test</c> images to the test split.
 /// </summary>
-public abstract record SplitRule
+internal abstract record SplitRule
 {
     /// <summary>One sentence describing the rule, for the console and the generated README.</summary>
     public abstract string Description { get; }
@@ -17,7 +17,7 @@ public abstract record SplitRule
 /// <summary>A fixed number of train images per class, then a fixed number of test images.</summary>
 /// <param name="Train">Images per class in the train split.</param>
 /// <param name="Test">Images per class in the test split, taken right after the train images.</param>
-public sealed record FixedCountSplit(int Train, int Test) : SplitRule
+internal sealed record FixedCountSplit(int Train, int Test) : SplitRule
 {
     /// <inheritdoc />
     public override string Description =>
@@ -38,7 +38,7 @@ public sealed record FixedCountSplit(int Train, int Test) : SplitRule
 
 /// <summary>The first <see cref="TrainPercent"/> % of each class (rounded down) for train, the rest for test.</summary>
 /// <param name="TrainPercent">Share of each class, in percent, that goes to the train split.</param>
-public sealed record PercentageSplit(int TrainPercent) : SplitRule
+internal sealed record PercentageSplit(int TrainPercent) : SplitRule
 {
     /// <inheritdoc />
     public override string Description =>

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>Writes CSV of numbers and simple text: invariant culture, round-trip doubles, fields with commas or quotes quoted.</summary>
-public static class Csv
+internal static class Csv
 {
     /// <summary>Writes a header and rows.</summary>
     public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)

@@ -1,35 +1,89 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+using System.Globalization;
+using Microsoft.ML.Sharpness.Lab.Studies;
+using Keys = Microsoft.ML.Sharpness.SharpnessMetrics.Keys;
+
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>A column of the results table: a value key of <see cref="RunSummary"/>, its heading and how it is shown.</summary>
 /// <param name="Key">The key (see <see cref="RunSummary.Value"/>).</param>
 /// <param name="Heading">The Markdown/HTML heading.</param>
 /// <param name="Format">"P" for a percentage, otherwise a .NET numeric format.</param>
 /// <param name="ShowError">Whether cells show "± standard error" (not for settings such as the batch size).</param>
-public sealed record ResultColumn(string Key, string Heading, string Format, bool ShowError = true);
+internal sealed record ResultColumn(string Key, string Heading, string Format, bool ShowError = true);
 
-/// <summary>The columns of a study's results table, in order.</summary>
-public static class ResultColumns
+/// <summary>The columns of a study's results table, in order, decided by what the study asks for.</summary>
+internal static class ResultColumns
 {
-    /// <summary>Accuracy, loss, gap, the main sharpness measures on training rows, and training time; missing ones are dropped.</summary>
-    public static IReadOnlyList<ResultColumn> All { get; } =
-    [
-        new("BatchSize", "batch", "0", ShowError: false),
-        new("TestAccuracy", "test accuracy", "P"),
-        new("TrainAccuracy", "train accuracy", "P"),
-        new("GeneralizationGap", "gap", "P"),
-        new("TestLogLoss", "test log-loss", "F4"),
-        new("TrainLogLoss", "train log-loss", "F4"),
-        new("train:Keskar[full space,eps=0.001]", "Keskar ε=1e-3 full", "G4"),
-        new("train:Keskar[full space,eps=0.0005]", "Keskar ε=5e-4 full", "G4"),
-        new("train:Keskar[100-d subspace,eps=0.001]", "Keskar ε=1e-3 100-d", "G4"),
-        new("train:Keskar[100-d subspace,eps=0.0005]", "Keskar ε=5e-4 100-d", "G4"),
-        new("train:Sam[rho=0.05,k=1]", "SAM ρ=0.05", "G4"),
-        new("train:AdaptiveSam[rho=0.05,k=1]", "ASAM ρ=0.05", "G4"),
-        new("train:HessianEigenvalue[1]", "Hessian λ₁", "G4"),
-        new("train:HessianTrace", "Hessian trace", "G4"),
-        new("train:Fisher.EmpiricalTrace", "emp. Fisher trace", "G4"),
-        new("train:Minibatch.LocalGeneralization", "LGM", "G4"),
-        new("test:Keskar[full space,eps=0.001]", "test Keskar ε=1e-3", "G4"),
-        new("TrainingSeconds", "training s", "F0"),
-    ];
+    /// <summary>What a key of a sharpness value measured on the evaluated training rows starts with.</summary>
+    public const string TrainPrefix = "train:";
+
+    /// <summary>What a key of a sharpness value measured on the evaluated test rows starts with.</summary>
+    public const string TestPrefix = "test:";
+
+    /// <summary>The key of a sharpness value measured on the evaluated training rows, e.g. <c>train:HessianTrace</c>.</summary>
+    public static string Train(string metricKey) => TrainPrefix + metricKey;
+
+    /// <summary>The key of a sharpness value measured on the evaluated test rows.</summary>
+    public static string Test(string metricKey) => TestPrefix + metricKey;
+
+    /// <summary>
+    /// The batch size when the study's runs differ in it; accuracy, gap and loss; the main sharpness measures of each
+    /// <see cref="EvaluationSettings"/> measure set (training rows, then test rows), one column per ε or ρ asked for; training time.
+    /// </summary>
+    public static IReadOnlyList<ResultColumn> For(StudyDefinition study)
+    {
+        var columns = new List<ResultColumn>();
+        var batches = study.ResolvedRuns().Where(run => run.Report != false)
+            .Select(run => run.BatchFraction is { } f ? $"fraction {f}" : $"{run.ToOptions(0, study.Seeds[0], null).BatchSize}");
+        if (batches.Distinct().Count() > 1) columns.Add(new("BatchSize", "batch", "0", ShowError: false));
+        columns.AddRange(
+        [
+            new("TestAccuracy", "test accuracy", "P"),
+            new("TrainAccuracy", "train accuracy", "P"),
+            new("GeneralizationGap", "gap", "P"),
+            new("TestLogLoss", "test log-loss", "F4"),
+            new("TrainLogLoss", "train log-loss", "F4"),
+        ]);
+        var evaluation = study.Evaluation;
+        columns.AddRange(Sharpness(evaluation.ToOptions(evaluation.TrainMeasures, evaluation.TrainRows, study.Threads), Train, ""));
+        columns.AddRange(Sharpness(evaluation.ToOptions(evaluation.TestMeasures, evaluation.TestRows, study.Threads), Test, "test "));
+        columns.Add(new("TrainingSeconds", "training s", "F0"));
+        return columns;
+    }
+
+    /// <summary>Checks that every result has a value for every column.</summary>
+    /// <exception cref="StudyException">A result lacks a column the study asks for; the message names the column key, the run and the seed.</exception>
+    public static void RequireValues(IReadOnlyList<ResultColumn> columns, IEnumerable<RunResult> results)
+    {
+        foreach (var result in results)
+            foreach (var column in columns)
+                if (RunSummary.Value(result, column.Key) is null)
+                    throw new StudyException($"The result of run \"{result.Run}\" (seed {result.Seed}) has no \"{column.Key}\", which the study's evaluation asks for.");
+    }
+
+    /// <summary>The table's columns of the measures <paramref name="options"/> asks for, with the keys the evaluator gives them.</summary>
+    private static IEnumerable<ResultColumn> Sharpness(SharpnessEvaluationOptions options, Func<string, string> key, string prefix)
+    {
+        ResultColumn Column(string metricKey, string heading) => new(key(metricKey), prefix + heading, "G4");
+        bool Has(SharpnessMeasures measure) => options.Measures.HasFlag(measure);
+        if (Has(SharpnessMeasures.KeskarFullSpace))
+            foreach (double epsilon in options.KeskarEpsilons)
+                yield return Column(Keys.Keskar(epsilon), $"Keskar ε={Exponent(epsilon)} full");
+        if (Has(SharpnessMeasures.KeskarSubspace))
+            foreach (double epsilon in options.KeskarEpsilons)
+                yield return Column(Keys.Keskar(epsilon, options.KeskarSubspaceDimension), $"Keskar ε={Exponent(epsilon)} {options.KeskarSubspaceDimension}-d");
+        if (Has(SharpnessMeasures.Sam))
+            foreach (double rho in options.Rhos)
+                yield return Column(Keys.Sam(rho, options.SamAscentSteps), $"SAM ρ={rho.ToString("G4", CultureInfo.InvariantCulture)}");
+        if (Has(SharpnessMeasures.AdaptiveSam))
+            foreach (double rho in options.Rhos)
+                yield return Column(Keys.AdaptiveSam(rho, options.SamAscentSteps), $"ASAM ρ={rho.ToString("G4", CultureInfo.InvariantCulture)}");
+        if (Has(SharpnessMeasures.HessianEigenvalues)) yield return Column(Keys.HessianEigenvalue(1), "Hessian λ₁");
+        if (Has(SharpnessMeasures.HessianTrace)) yield return Column(Keys.HessianTrace, "Hessian trace");
+        if (Has(SharpnessMeasures.Fisher)) yield return Column(Keys.EmpiricalFisherTrace, "emp. Fisher trace");
+        if (Has(SharpnessMeasures.MinibatchGradients)) yield return Column(Keys.LocalGeneralization, "LGM");
+    }
+
+    /// <summary>A small setting such as ε as mantissa and exponent, e.g. <c>1e-3</c>, <c>5e-4</c>.</summary>
+    private static string Exponent(double value) => value.ToString("0.###e0", CultureInfo.InvariantCulture);
 }

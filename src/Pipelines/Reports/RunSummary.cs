@@ -1,15 +1,15 @@
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>A value over seeds: the mean and, with two or more seeds, the standard error of the mean (s/√n).</summary>
 /// <param name="Mean">The mean over seeds.</param>
 /// <param name="StandardError">s/√n over seeds, or, with one seed, the measure's own standard error when it has one; else null.</param>
 /// <param name="Seeds">How many seeds had the value.</param>
-public sealed record SeedStatistic(double Mean, double? StandardError, int Seeds);
+internal sealed record SeedStatistic(double Mean, double? StandardError, int Seeds);
 
 /// <summary>One run's results over its seeds.</summary>
-public sealed class RunSummary
+internal sealed class RunSummary
 {
     /// <summary>The results of each seed.</summary>
     public required IReadOnlyList<RunResult> Results { get; init; }
@@ -27,7 +27,7 @@ public sealed class RunSummary
             double mean = values.Average();
             double? error = values.Length > 1
                 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length)
-                : Value(Results[0], key + ".StandardError");
+                : Value(Results[0], SharpnessMetrics.Keys.StandardError(key));
             return new SeedStatistic(mean, error, values.Length);
         }
     }
@@ -35,7 +35,7 @@ public sealed class RunSummary
     /// <summary>
     /// A result's value by key: <c>TestAccuracy</c>, <c>TrainAccuracy</c>, <c>GeneralizationGap</c>, <c>TestLogLoss</c>,
     /// <c>TrainLogLoss</c>, <c>TrainingSeconds</c>, <c>BatchSize</c>, <c>Rho</c>, or a sharpness key prefixed with
-    /// <c>train:</c> or <c>test:</c> (e.g. <c>train:Keskar[full space,eps=0.001]</c>).
+    /// <c>train:</c> or <c>test:</c> (<see cref="ResultColumns.Train"/>, <see cref="ResultColumns.Test"/>; e.g. <c>train:Keskar[full space,eps=0.001]</c>).
     /// </summary>
     public static double? Value(RunResult result, string key) => key switch
     {
@@ -47,8 +47,10 @@ public sealed class RunSummary
         "TrainingSeconds" => result.TrainingSeconds,
         "BatchSize" => result.BatchSize,
         "Rho" => result.Rho,
-        _ when key.StartsWith("train:", StringComparison.Ordinal) => result.TrainSharpness.TryGetValue(key[6..], out double v) ? v : null,
-        _ when key.StartsWith("test:", StringComparison.Ordinal) => result.TestSharpness.TryGetValue(key[5..], out double v) ? v : null,
+        _ when key.StartsWith(ResultColumns.TrainPrefix, StringComparison.Ordinal) =>
+            result.TrainSharpness.TryGetValue(key[ResultColumns.TrainPrefix.Length..], out double v) ? v : null,
+        _ when key.StartsWith(ResultColumns.TestPrefix, StringComparison.Ordinal) =>
+            result.TestSharpness.TryGetValue(key[ResultColumns.TestPrefix.Length..], out double v) ? v : null,
         _ => null,
     };
 

@@ -1,22 +1,24 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Microsoft.ML.Sharpness.Pipelines.Plots;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Charts;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Reports;
+namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>
 /// Writes a study's results: <c>results.csv</c> (every run × seed, every value), <c>summary.csv</c> and <c>summary.md</c>
 /// (per run, mean ± standard error over seeds), the charts in <c>plots/</c> and a one-page <c>report.html</c>.
 /// </summary>
-public static class StudyReport
+internal static class StudyReport
 {
     /// <summary>Writes every file of the report into <paramref name="output"/>.</summary>
+    /// <exception cref="StudyException">A reported result lacks a value the study asks for (<see cref="ResultColumns.RequireValues"/>); nothing is written.</exception>
     public static void Write(StudyDefinition study, string output, IReadOnlyList<RunResult> results, LandscapeResults landscapes)
     {
         var summaries = RunSummary.Of(study, results);
-        var columns = ResultColumns.All.Where(c => summaries.Any(s => s[c.Key] is not null)).ToList();
+        var columns = ResultColumns.For(study);
+        ResultColumns.RequireValues(columns, summaries.SelectMany(s => s.Results));
         WriteResults(Path.Combine(output, "results.csv"), results);
         WriteSummaryCsv(Path.Combine(output, "summary.csv"), summaries, columns);
         string markdown = SummaryMarkdown(summaries, columns);
@@ -53,7 +55,7 @@ public static class StudyReport
         var testKeys = results.SelectMany(r => r.TestSharpness.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         string[] fixedColumns = ["run", "seed", "optimizer", "batch_size", "rho", "warm_start_from", "train_rows", "epochs", "train_accuracy", "train_log_loss",
             "test_accuracy", "test_log_loss", "generalization_gap", "training_seconds", "evaluation_seconds"];
-        Csv.Write(path, [.. fixedColumns, .. trainKeys.Select(k => "train:" + k), .. testKeys.Select(k => "test:" + k)],
+        Csv.Write(path, [.. fixedColumns, .. trainKeys.Select(ResultColumns.Train), .. testKeys.Select(ResultColumns.Test)],
             results.Select(r => (IReadOnlyList<object?>)
             [
                 r.Run, r.Seed, r.Optimizer.ToString(), r.BatchSize, r.Rho, r.WarmStartFrom, r.TrainRows, r.History.Count, r.TrainAccuracy, r.TrainLogLoss,

@@ -1,7 +1,7 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>How a study evaluates each trained model with <c>EvaluateWithSharpness</c>.</summary>
-public sealed class EvaluationSettings
+internal sealed class EvaluationSettings
 {
     /// <summary>Training rows (a seeded shuffle of the training set) the sharpness measures use. Default 1000.</summary>
     public int TrainRows { get; set; } = 1000;
@@ -37,7 +37,7 @@ public sealed class EvaluationSettings
 }
 
 /// <summary>The landscapes and spectra a study draws, by run name (the first seed's models).</summary>
-public sealed class LandscapeSettings
+internal sealed class LandscapeSettings
 {
     /// <summary>Pairs of runs to interpolate between: α ∈ [−1, 2] (Keskar et al. Fig. 3), train and test loss and accuracy.</summary>
     public List<List<string>> Interpolations { get; set; } = [];

@@ -1,7 +1,7 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>Receives a study's progress: runs starting, epochs, evaluation stages and finished runs.</summary>
-public interface IStudyProgress
+internal interface IStudyProgress
 {
     /// <summary>A stage outside any run (reading data, drawing landscapes, writing the report).</summary>
     void Stage(string message);
@@ -20,7 +20,7 @@ public interface IStudyProgress
 }
 
 /// <summary>Progress as plain lines (logs, CI, redirected output).</summary>
-public sealed class LineProgress(TextWriter writer) : IStudyProgress
+internal sealed class LineProgress(TextWriter writer) : IStudyProgress
 {
     private string current = "";
 

@@ -1,19 +1,19 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>A 1-D interpolation between two runs, on training and test rows.</summary>
 /// <param name="From">The run at α = 0.</param>
 /// <param name="To">The run at α = 1.</param>
 /// <param name="Train">The curve on training rows.</param>
 /// <param name="Test">The curve on test rows.</param>
-public sealed record InterpolationCurve(string From, string To, IReadOnlyList<LandscapePoint> Train, IReadOnlyList<LandscapePoint> Test);
+internal sealed record InterpolationCurve(string From, string To, IReadOnlyList<LandscapePoint> Train, IReadOnlyList<LandscapePoint> Test);
 
 /// <summary>The Hessian eigenvalue density of a run: SLQ nodes and weights.</summary>
-public sealed record SpectrumResult(string Run, IReadOnlyList<double> Nodes, IReadOnlyList<double> Weights);
+internal sealed record SpectrumResult(string Run, IReadOnlyList<double> Nodes, IReadOnlyList<double> Weights);
 
 /// <summary>Everything the landscape stage computed (or found computed earlier), by run name.</summary>
-public sealed record LandscapeResults(
+internal sealed record LandscapeResults(
     IReadOnlyList<InterpolationCurve> Interpolations,
     IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> Directions,
     IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> Surfaces,

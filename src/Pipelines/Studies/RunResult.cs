@@ -1,9 +1,9 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>What one run of a study (one configuration, one seed) measured; saved as <c>result.json</c> in the run's folder.</summary>
-public sealed class RunResult
+internal sealed class RunResult
 {
     /// <summary>The run's name.</summary>
     public string Run { get; set; } = "";

@@ -1,54 +1,20 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>
-/// One named trainer configuration of a study; every unset value comes from the study's defaults, then from
-/// <see cref="SamImageClassifierOptions"/>.
+/// One named trainer configuration of a study: the lab's own fields, and any <see cref="TrainingSettings"/> properties by
+/// their camelCase names (<c>"optimizer"</c>, <c>"learningRateSchedule"</c>, …), held as written in the study file. Every unset
+/// value comes from the study's defaults, then from <see cref="SamImageClassifierOptions"/>.
 /// </summary>
-public sealed class RunSettings
+internal sealed class RunSettings
 {
     /// <summary>The run's name in tables, plots and folder names.</summary>
     public string? Name { get; set; }
 
-    /// <summary>The network. Default ConvNet.</summary>
-    public ImageClassifierArchitecture? Architecture { get; set; }
-
-    /// <summary>Sgd, Sam or AdaptiveSam.</summary>
-    public SharpnessOptimizer? Optimizer { get; set; }
-
-    /// <summary>SAM's radius ρ.</summary>
-    public float? Rho { get; set; }
-
-    /// <summary>ASAM's η.</summary>
-    public float? AdaptiveEta { get; set; }
-
-    /// <summary>m-sharpness rows per perturbation (0 = the whole batch).</summary>
-    public int? SharpnessBatchSize { get; set; }
-
-    /// <summary>Rows per step.</summary>
-    public int? BatchSize { get; set; }
-
-    /// <summary>Rows per step as a fraction of the training rows (Keskar's large batch is 0.1); overrides <see cref="BatchSize"/>.</summary>
+    /// <summary>Rows per step as a fraction of the training rows (Keskar's large batch is 0.1); overrides <c>batchSize</c>.</summary>
     public double? BatchFraction { get; set; }
-
-    /// <summary>Learning rate.</summary>
-    public float? LearningRate { get; set; }
-
-    /// <summary>Momentum.</summary>
-    public float? Momentum { get; set; }
-
-    /// <summary>Weight decay.</summary>
-    public float? WeightDecay { get; set; }
-
-    /// <summary>Learning-rate schedule.</summary>
-    public LearningRateSchedule? Schedule { get; set; }
-
-    /// <summary>Epochs.</summary>
-    public int? Epochs { get; set; }
-
-    /// <summary>Label smoothing.</summary>
-    public float? LabelSmoothing { get; set; }
 
     /// <summary>The name of an earlier run whose model (same seed) this run starts from (Keskar's piggybacked warm start).</summary>
     public string? WarmStartFrom { get; set; }
@@ -56,47 +22,38 @@ public sealed class RunSettings
     /// <summary>Whether the run appears in tables and plots (false for a warm-start helper run). Default true.</summary>
     public bool? Report { get; set; }
 
-    /// <summary>This run's values, with <paramref name="defaults"/> where it has none.</summary>
+    /// <summary>The <see cref="TrainingSettings"/> this run sets, by camelCase property name; checked by <see cref="TrainingOverrides.Check"/>.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement> Training { get; set; } = [];
+
+    /// <summary>Sets the training setting <paramref name="property"/> (a <see cref="TrainingSettings"/> property name) to <paramref name="value"/>.</summary>
+    public void Set<T>(string property, T value) => Training[TrainingOverrides.JsonName(property)] = JsonSerializer.SerializeToElement(value, StudyDefinition.Json);
+
+    /// <summary>This run's values, with <paramref name="defaults"/> where it has none (a run's own <c>batchSize</c> also drops the defaults' <c>batchFraction</c>).</summary>
     public RunSettings Over(RunSettings defaults) => new()
     {
         Name = Name ?? defaults.Name,
-        Architecture = Architecture ?? defaults.Architecture,
-        Optimizer = Optimizer ?? defaults.Optimizer,
-        Rho = Rho ?? defaults.Rho,
-        AdaptiveEta = AdaptiveEta ?? defaults.AdaptiveEta,
-        SharpnessBatchSize = SharpnessBatchSize ?? defaults.SharpnessBatchSize,
-        BatchSize = BatchSize ?? defaults.BatchSize,
-        BatchFraction = BatchFraction ?? (BatchSize is null ? defaults.BatchFraction : null),
-        LearningRate = LearningRate ?? defaults.LearningRate,
-        Momentum = Momentum ?? defaults.Momentum,
-        WeightDecay = WeightDecay ?? defaults.WeightDecay,
-        Schedule = Schedule ?? defaults.Schedule,
-        Epochs = Epochs ?? defaults.Epochs,
-        LabelSmoothing = LabelSmoothing ?? defaults.LabelSmoothing,
+        BatchFraction = BatchFraction ?? (Training.ContainsKey(TrainingOverrides.JsonName(nameof(TrainingSettings.BatchSize))) ? null : defaults.BatchFraction),
         WarmStartFrom = WarmStartFrom,
         Report = Report ?? defaults.Report,
+        Training = defaults.Training.Concat(Training).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value),
     };
 
-    /// <summary>The trainer options of this run for <paramref name="trainRows"/> training rows and <paramref name="seed"/>.</summary>
+    /// <summary>The trainer options of this run for <paramref name="trainRows"/> training rows and <paramref name="seed"/>, on the CPU.</summary>
     public SamImageClassifierOptions ToOptions(long trainRows, int seed, int? threads)
     {
-        var options = new SamImageClassifierOptions { Seed = seed, NumberOfThreads = threads, Device = TrainingDevice.Cpu };
-        if (Architecture is { } a) options.Architecture = a;
-        if (Optimizer is { } o) options.Optimizer = o;
-        if (Rho is { } r) options.Rho = r;
-        if (AdaptiveEta is { } eta) options.AdaptiveEta = eta;
-        if (SharpnessBatchSize is { } m) options.SharpnessBatchSize = m;
-        if (BatchSize is { } b) options.BatchSize = b;
+        var options = TrainingOverrides.Apply(Training);
+        options.Seed = seed;
+        options.NumberOfThreads = threads;
+        options.Device = TrainingDevice.Cpu;
         if (BatchFraction is { } f) options.BatchSize = (int)Math.Max(2, Math.Round(f * trainRows));
-        if (LearningRate is { } lr) options.LearningRate = lr;
-        if (Momentum is { } mo) options.Momentum = mo;
-        if (WeightDecay is { } wd) options.WeightDecay = wd;
-        if (Schedule is { } s) options.LearningRateSchedule = s;
-        if (Epochs is { } e) options.Epochs = e;
-        if (LabelSmoothing is { } ls) options.LabelSmoothing = ls;
         return options;
     }
 
-    /// <summary>The settings as JSON, to tell whether a finished run was made with the same ones.</summary>
-    public string Fingerprint() => JsonSerializer.Serialize(this, StudyDefinition.Json);
+    /// <summary>
+    /// What the run's model depends on, as JSON, to tell whether a finished run was made with the same settings: the lab's
+    /// fields and every resolved training setting of <paramref name="options"/> (so a changed library default counts too).
+    /// </summary>
+    public string Fingerprint(SamImageClassifierOptions options) =>
+        JsonSerializer.Serialize(new { Name, BatchFraction, WarmStartFrom, Training = options.CopySettings() }, StudyDefinition.Json);
 }

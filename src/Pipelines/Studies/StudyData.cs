@@ -1,10 +1,10 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>One row of a data folder's index file: an image path relative to the folder and its class name.</summary>
-public sealed class ImageRow
+internal sealed class ImageRow
 {
     /// <summary>The image file, relative to the data folder.</summary>
     [LoadColumn(0)]
@@ -19,11 +19,10 @@ public sealed class ImageRow
 /// A data folder read once through ImageAnalytics, as a user's own image folders would be: index rows (optionally a
 /// stratified sample, always in a seeded random order) → LoadImages → ResizeImages(28×28) → ExtractPixels, cached in memory.
 /// </summary>
-public sealed class StudyData
+internal sealed class StudyData
 {
-    private StudyData(IEstimator<ITransformer> featurizer, ITransformer fitted, IDataView trainRaw, IDataView testRaw, IDataView train, IDataView test, long trainCount, long testCount)
+    private StudyData(ITransformer fitted, IDataView trainRaw, IDataView testRaw, IDataView train, IDataView test, long trainCount, long testCount)
     {
-        Featurizer = featurizer;
         FittedFeaturizer = fitted;
         TrainRaw = trainRaw;
         TestRaw = testRaw;
@@ -33,10 +32,10 @@ public sealed class StudyData
         TestCount = testCount;
     }
 
-    /// <summary>The image-reading part of every model's pipeline (MapValueToKey, LoadImages, ResizeImages, ExtractPixels).</summary>
-    public IEstimator<ITransformer> Featurizer { get; }
-
-    /// <summary>The featurizer fitted on the training rows; a saved model is this followed by the trained classifier.</summary>
+    /// <summary>
+    /// The image-reading part of every model's pipeline (MapValueToKey, LoadImages, ResizeImages, ExtractPixels) fitted on the
+    /// training rows; a saved model is this followed by the trained classifier.
+    /// </summary>
     public ITransformer FittedFeaturizer { get; }
 
     /// <summary>Training index rows (ImagePath, Label), in random order.</summary>
@@ -73,7 +72,7 @@ public sealed class StudyData
         var fitted = featurizer.Fit(trainRaw);
         IDataView Featurize(IDataView raw) => mlContext.Data.Cache(
             mlContext.Transforms.SelectColumns("Label", "Features").Fit(fitted.Transform(raw)).Transform(fitted.Transform(raw)));
-        return new StudyData(featurizer, fitted, trainRaw, testRaw, Featurize(trainRaw), Featurize(testRaw), train.Count, test.Count);
+        return new StudyData(fitted, trainRaw, testRaw, Featurize(trainRaw), Featurize(testRaw), train.Count, test.Count);
     }
 
     /// <summary>

@@ -1,13 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>
 /// A study read from a JSON file: the data, the runs (named trainer configurations) × seeds, how each trained model is
 /// evaluated, and which landscapes to draw. Relative paths are resolved against the file's folder.
 /// </summary>
-public sealed class StudyDefinition
+internal sealed class StudyDefinition
 {
     /// <summary>Short name, used for the report title and folder names.</summary>
     public string Name { get; set; } = "study";
@@ -102,6 +102,9 @@ public sealed class StudyDefinition
         Require(Runs.Count > 0, "\"runs\" is empty; name at least one run.");
         Require(Seeds.Count > 0 && Seeds.Distinct().Count() == Seeds.Count, "\"seeds\" must list at least one seed, each once.");
         Require(TrainRows is null or > 1 && TestRows is null or > 0, "\"trainRows\" and \"testRows\" must be positive when given.");
+        TrainingOverrides.Check(Defaults.Training, $"{source}: \"defaults\"");
+        foreach (var (run, index) in Runs.Select((run, index) => (run, index)))
+            TrainingOverrides.Check(run.Training, $"{source}: run \"{run.Name ?? $"#{index + 1}"}\"");
         var names = new HashSet<string>();
         foreach (var run in ResolvedRuns())
         {
@@ -122,4 +125,4 @@ public sealed class StudyDefinition
 }
 
 /// <summary>A study that cannot be read or run, with a message for the user.</summary>
-public sealed class StudyException(string message) : Exception(message);
+internal sealed class StudyException(string message) : Exception(message);

@@ -1,9 +1,9 @@
 using System.Reflection;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>The ready-made studies shipped inside sharpness-lab (<c>Studies/Presets/*.json</c>).</summary>
-public static class StudyPresets
+internal static class StudyPresets
 {
     private const string Prefix = "Presets.";
 

@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.Data;
-using Microsoft.ML.Sharpness.Pipelines.Reports;
+using Microsoft.ML.Sharpness.Lab.Reports;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Studies;
+namespace Microsoft.ML.Sharpness.Lab.Studies;
 
 /// <summary>
 /// Runs a study into an output folder: trains every run × seed (reusing finished runs whose settings are unchanged, so an
 /// interrupted study resumes), evaluates each with <c>EvaluateWithSharpness</c> on training and test rows, draws the
 /// landscapes, and writes tables, plots and the HTML report.
 /// </summary>
-public sealed class StudyRunner
+internal sealed class StudyRunner
 {
     private readonly StudyDefinition study;
     private readonly string output;
@@ -26,7 +26,7 @@ public sealed class StudyRunner
     }
 
     /// <summary>The folder of one run's model (<c>model.zip</c>) and result (<c>result.json</c>) in a study's output folder.</summary>
-    public static string RunFolder(string output, string run, int seed) => Path.Combine(Path.GetFullPath(output), "runs", $"{Slug(run)}-seed{seed}");
+    private static string RunFolder(string output, string run, int seed) => Path.Combine(Path.GetFullPath(output), "runs", $"{Slug(run)}-seed{seed}");
 
     /// <summary>Runs what is not finished yet and writes the report; returns the results of every run × seed.</summary>
     public IReadOnlyList<RunResult> Run()
@@ -53,12 +53,10 @@ public sealed class StudyRunner
     private RunResult RunOne(RunSettings run, int seed, StudyData data)
     {
         string folder = RunFolder(output, run.Name!, seed);
-        string resultPath = Path.Combine(folder, "result.json");
-        string modelPath = Path.Combine(folder, "model.zip");
         var options = run.ToOptions(data.TrainCount, seed, study.Threads);
+        string fingerprint = run.Fingerprint(options);
         string studySettings = JsonSerializer.Serialize(new { data.TrainCount, data.TestCount, study.TrainRows, study.TestRows, study.Evaluation }, StudyDefinition.Json);
-        if (RunResult.TryLoad(resultPath) is { } done && done.Settings == run.Fingerprint() && (done.StudySettings ?? studySettings) == studySettings
-            && File.Exists(modelPath))
+        if (FinishedEarlier(folder, fingerprint, studySettings) is { } done)
         {
             progress.RunStarted(run.Name!, seed, options.Epochs, resumed: true);
             progress.RunFinished(done);
@@ -66,38 +64,12 @@ public sealed class StudyRunner
         }
 
         progress.RunStarted(run.Name!, seed, options.Epochs, resumed: false);
-        Directory.CreateDirectory(folder);
-        options.ValidationSet = data.Test;
-        options.Progress = new SynchronousProgress<TrainingEpochReport>(progress.Epoch);
-        if (run.WarmStartFrom is { } from)
-            options.InitialModel = RunModel(from, seed);
-        var clock = Stopwatch.StartNew();
-        var classifier = mlContext.MulticlassClassification.Trainers.SamImageClassifier(options).Fit(data.Train);
-        double trainingSeconds = clock.Elapsed.TotalSeconds;
-
-        var scoring = classifier.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(data.Test)));
-        ITransformer model = data.FittedFeaturizer.Append(scoring);
-        mlContext.Model.Save(model, data.TrainRaw.Schema, modelPath);
-
-        progress.RunStage("ML.NET metrics on all training and test rows");
-        var train = mlContext.MulticlassClassification.Evaluate(classifier.Transform(data.Train));
-        var test = mlContext.MulticlassClassification.Evaluate(classifier.Transform(data.Test));
-
-        clock.Restart();
-        progress.RunStage($"sharpness on {study.Evaluation.TrainRows} training rows");
-        var trainSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Train,
-            study.Evaluation.ToOptions(study.Evaluation.TrainMeasures, study.Evaluation.TrainRows, study.Threads));
-        File.WriteAllText(Path.Combine(folder, "train-sharpness.json"), trainSharpness.ToJson());
-        progress.RunStage($"sharpness on {study.Evaluation.TestRows} test rows");
-        var testSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Test,
-            study.Evaluation.ToOptions(study.Evaluation.TestMeasures, study.Evaluation.TestRows, study.Threads));
-        File.WriteAllText(Path.Combine(folder, "test-sharpness.json"), testSharpness.ToJson());
-
-        var result = new RunResult
+        var (classifier, trainingSeconds) = Train(run, seed, options, data, folder);
+        var result = Evaluate(classifier, data, folder, new RunResult
         {
             Run = run.Name!,
             Seed = seed,
-            Settings = run.Fingerprint(),
+            Settings = fingerprint,
             StudySettings = studySettings,
             Optimizer = options.Optimizer,
             BatchSize = options.BatchSize,
@@ -106,18 +78,66 @@ public sealed class StudyRunner
             TrainRows = data.TrainCount,
             History = [.. classifier.Model.Info.TrainingHistory],
             TrainingSeconds = trainingSeconds,
-            TrainAccuracy = train.MicroAccuracy,
-            TrainLogLoss = train.LogLoss,
-            TestAccuracy = test.MicroAccuracy,
-            TestLogLoss = test.LogLoss,
-            TrainSharpness = trainSharpness.ToDictionary().ToDictionary(),
-            TestSharpness = testSharpness.ToDictionary().ToDictionary(),
-            EvaluationSeconds = clock.Elapsed.TotalSeconds,
             Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, threads {study.Threads?.ToString() ?? "default"}",
-            FinishedUtc = DateTime.UtcNow,
-        };
-        result.Save(resultPath);
+        });
         progress.RunFinished(result);
+        return result;
+    }
+
+    /// <summary>The result in <paramref name="folder"/> if that run finished (its model saved) with these run and study settings; else null.</summary>
+    private static RunResult? FinishedEarlier(string folder, string fingerprint, string studySettings) =>
+        RunResult.TryLoad(Path.Combine(folder, "result.json")) is { } done && done.Settings == fingerprint
+            && (done.StudySettings ?? studySettings) == studySettings && File.Exists(Path.Combine(folder, "model.zip"))
+            ? done : null;
+
+    /// <summary>Trains the run (from its warm-start run's model, if any) and saves the whole pipeline as <c>model.zip</c> in <paramref name="folder"/>.</summary>
+    private (SamImageClassifierTransformer Classifier, double Seconds) Train(
+        RunSettings run, int seed, SamImageClassifierOptions options, StudyData data, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        options.ValidationSet = data.Test;
+        options.Progress = new SynchronousProgress<TrainingEpochReport>(progress.Epoch);
+        if (run.WarmStartFrom is { } from)
+            options.InitialModel = RunModel(from, seed);
+        var clock = Stopwatch.StartNew();
+        var classifier = mlContext.MulticlassClassification.Trainers.SamImageClassifier(options).Fit(data.Train);
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        var scoring = classifier.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(data.Test)));
+        mlContext.Model.Save(data.FittedFeaturizer.Append(scoring), data.TrainRaw.Schema, Path.Combine(folder, "model.zip"));
+        return (classifier, seconds);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="result"/> with ML.NET's metrics on all rows and the sharpness measures on the evaluation rows, writes
+    /// the full sharpness metrics and then <c>result.json</c> (which marks the run finished) into <paramref name="folder"/>.
+    /// </summary>
+    private RunResult Evaluate(SamImageClassifierTransformer classifier, StudyData data, string folder, RunResult result)
+    {
+        progress.RunStage("ML.NET metrics on all training and test rows");
+        var train = mlContext.MulticlassClassification.Evaluate(classifier.Transform(data.Train));
+        var test = mlContext.MulticlassClassification.Evaluate(classifier.Transform(data.Test));
+
+        var clock = Stopwatch.StartNew();
+        var evaluation = study.Evaluation;
+        progress.RunStage($"sharpness on {evaluation.TrainRows} training rows");
+        var trainSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Train,
+            evaluation.ToOptions(evaluation.TrainMeasures, evaluation.TrainRows, study.Threads));
+        File.WriteAllText(Path.Combine(folder, "train-sharpness.json"), trainSharpness.ToJson());
+        progress.RunStage($"sharpness on {evaluation.TestRows} test rows");
+        var testSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Test,
+            evaluation.ToOptions(evaluation.TestMeasures, evaluation.TestRows, study.Threads));
+        File.WriteAllText(Path.Combine(folder, "test-sharpness.json"), testSharpness.ToJson());
+
+        result.TrainAccuracy = train.MicroAccuracy;
+        result.TrainLogLoss = train.LogLoss;
+        result.TestAccuracy = test.MicroAccuracy;
+        result.TestLogLoss = test.LogLoss;
+        result.TrainSharpness = trainSharpness.ToDictionary().ToDictionary();
+        result.TestSharpness = testSharpness.ToDictionary().ToDictionary();
+        result.EvaluationSeconds = clock.Elapsed.TotalSeconds;
+        result.FinishedUtc = DateTime.UtcNow;
+        result.Save(Path.Combine(folder, "result.json"));
         return result;
     }
 

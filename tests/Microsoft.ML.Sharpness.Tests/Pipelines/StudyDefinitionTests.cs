@@ -1,5 +1,8 @@
-using Microsoft.ML.Sharpness.Pipelines.Plots;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.ML.Sharpness.Lab.Charts;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
 namespace Microsoft.ML.Sharpness.Tests.Pipelines;
 
@@ -31,11 +34,91 @@ public sealed class StudyDefinitionTests
     [DataRow("""{ "data": "d", "runs": [{ "name": "A", "batchFraction": 2 }] }""", "\"batchFraction\" must be in (0, 1]")]
     [DataRow("""{ "data": "d", "runs": [{ "name": "A", "optimiser": "Sam" }] }""", "optimiser")]
     [DataRow("""{ "runs": [{ "name": "A" }] }""", "\"data\" must name a folder")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A", "schedule": "Cosine" }] }""", "run \"A\": \"schedule\" is not a setting; the training settings are \"architecture\", ")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A", "schedule": "Cosine" }] }""", "\"learningRateSchedule\"")]
+    [DataRow("""{ "data": "d", "defaults": { "rhoo": 0.1 }, "runs": [{ "name": "A" }] }""", "\"defaults\": \"rhoo\" is not a setting")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A", "epochs": "ten" }] }""", "run \"A\": \"epochs\" must be an integer; got \"ten\"")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A", "optimizer": "Adam" }] }""", "\"optimizer\" must be one of Sgd, Sam, AdaptiveSam")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A", "nesterov": 1 }] }""", "\"nesterov\" must be true or false")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A", "rho": null }] }""", "\"rho\" must be a number")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A", "seed": 3 }] }""", "\"seed\" is set by the study's \"seeds\"")]
     public void ImpossibleStudiesAreRejectedWithWhatIsWrong(string json, string expected)
     {
         var error = Assert.ThrowsExactly<StudyException>(() => StudyDefinition.Parse(json, "study.json"));
         StringAssert.StartsWith(error.Message, "study.json: ");
         StringAssert.Contains(error.Message, expected);
+    }
+
+    /// <summary>Every TrainingSettings property but the seed (the study's "seeds" set it) at a value other than its default, and as study-file JSON.</summary>
+    private static (TrainingSettings Settings, JsonObject Json) NonDefaultSettings()
+    {
+        var settings = new TrainingSettings
+        {
+            Architecture = ImageClassifierArchitecture.ResNet, ResNetBlocksPerStage = 2, Optimizer = SharpnessOptimizer.AdaptiveSam, Rho = 0.5f,
+            AdaptiveEta = 0.02f, SharpnessBatchSize = 16, LearningRate = 0.2f, Momentum = 0.5f, Nesterov = true, WeightDecay = 1e-3f,
+            LearningRateSchedule = LearningRateSchedule.Step, StepEpochs = 3, StepGamma = 0.5f, Epochs = 7, BatchSize = 64, LabelSmoothing = 0.1f, Seed = 9,
+        };
+        foreach (var property in SettableProperties.Where(p => p.Name != nameof(TrainingSettings.Seed)))
+            Assert.AreNotEqual(property.GetValue(new TrainingSettings()), property.GetValue(settings), $"the test sets {property.Name} to a non-default value");
+        var json = JsonNode.Parse(JsonSerializer.Serialize(settings, CamelCase))!.AsObject();
+        json.Remove("seed");
+        return (settings, json);
+    }
+
+    private static IEnumerable<System.Reflection.PropertyInfo> SettableProperties => typeof(TrainingSettings).GetProperties().Where(p => p.CanWrite);
+
+    private static readonly JsonSerializerOptions CamelCase = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Converters = { new JsonStringEnumConverter() } };
+
+    [TestMethod]
+    public void EveryTrainingSettingCanBeSetInAStudyFileAndReachesTheTrainerOptions()
+    {
+        var (wanted, json) = NonDefaultSettings();
+        var study = StudyDefinition.Parse($$"""{ "data": "d", "defaults": {{json.ToJsonString()}}, "runs": [{ "name": "A" }] }""", "study.json");
+        var options = study.ResolvedRuns()[0].ToOptions(trainRows: 1000, seed: 9, threads: null);
+        foreach (var property in SettableProperties)
+            Assert.AreEqual(property.GetValue(wanted), property.GetValue(options), property.Name);
+    }
+
+    [TestMethod]
+    public void TheFingerprintChangesWithEverySettingAndOnlyThen()
+    {
+        static string Fingerprint(string run)
+        {
+            var resolved = StudyDefinition.Parse($$"""{ "data": "d", "runs": [{ "name": "SB" }, {{run}}] }""", "study.json").ResolvedRuns()[1];
+            return resolved.Fingerprint(resolved.ToOptions(trainRows: 1000, seed: 1, threads: null));
+        }
+        string plain = Fingerprint("""{ "name": "A" }""");
+        Assert.AreEqual(plain, Fingerprint("""{ "name": "A", "report": false }"""), "the same settings, shown or not, are the same run");
+        foreach (var (name, value) in NonDefaultSettings().Json)
+            Assert.AreNotEqual(plain, Fingerprint($$"""{ "name": "A", "{{name}}": {{value!.ToJsonString()}} }"""), name);
+        Assert.AreNotEqual(plain, Fingerprint("""{ "name": "A", "batchFraction": 0.5 }"""));
+        Assert.AreNotEqual(plain, Fingerprint("""{ "name": "A", "warmStartFrom": "SB" }"""));
+    }
+
+    [TestMethod]
+    public void ARunOverridesTheDefaultsAndTheSameSettingsGiveTheSameOptions()
+    {
+        var study = StudyDefinition.Parse("""
+            {
+              "data": "d",
+              "defaults": { "optimizer": "Sgd", "learningRate": 0.1, "batchFraction": 0.1, "epochs": 4 },
+              "runs": [
+                { "name": "A" },
+                { "name": "B", "learningRate": 0.2, "batchSize": 32 },
+                { "name": "C", "nesterov": true, "epochs": 2 }
+              ]
+            }
+            """, "study.json");
+        var options = study.ResolvedRuns().Select(run => run.ToOptions(trainRows: 1000, seed: 1, threads: null)).ToList();
+        Assert.AreEqual((SharpnessOptimizer.Sgd, 0.1f, 100, 4), (options[0].Optimizer, options[0].LearningRate, options[0].BatchSize, options[0].Epochs));
+        Assert.AreEqual((SharpnessOptimizer.Sgd, 0.2f, 32, 4), (options[1].Optimizer, options[1].LearningRate, options[1].BatchSize, options[1].Epochs),
+            "a run's own batchSize replaces the defaults' batchFraction");
+        Assert.AreEqual((true, 2, 100), (options[2].Nesterov, options[2].Epochs, options[2].BatchSize));
+
+        // The study as the runner writes it to study.json reads back to the same options.
+        var again = StudyDefinition.Parse(JsonSerializer.Serialize(study, CamelCase), "study.json").ResolvedRuns()
+            .Select(run => run.ToOptions(trainRows: 1000, seed: 1, threads: null)).ToList();
+        CollectionAssert.AreEqual(options.Select(o => JsonSerializer.Serialize(o.CopySettings())).ToList(), again.Select(o => JsonSerializer.Serialize(o.CopySettings())).ToList());
     }
 
     [TestMethod]

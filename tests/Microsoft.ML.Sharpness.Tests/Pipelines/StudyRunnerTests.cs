@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
 namespace Microsoft.ML.Sharpness.Tests.Pipelines;
 

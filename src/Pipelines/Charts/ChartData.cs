@@ -1,15 +1,16 @@
-using Microsoft.ML.Sharpness.Pipelines.Reports;
-using Microsoft.ML.Sharpness.Pipelines.Studies;
+using Microsoft.ML.Sharpness.Lab.Reports;
+using Microsoft.ML.Sharpness.Lab.Studies;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>
 /// Writes the numbers of every chart of a study as CSV into the plots folder; <see cref="PlotTool"/> then draws each CSV
 /// file as PNG and SVG. The file name says what the chart is (see <c>src/Pipelines.Plots/Charts.cs</c>).
 /// </summary>
-public static class ChartData
+internal static class ChartData
 {
-    private const string KeskarKey = "train:Keskar[full space,eps=0.001]";
+    /// <summary>The sharpness the batch-size and ρ charts show (their axis says ε = 1e-3).</summary>
+    private static readonly string KeskarKey = ResultColumns.Train(SharpnessMetrics.Keys.Keskar(1e-3));
 
     /// <summary>Writes the CSV of every chart the results and landscapes allow; returns the chart names.</summary>
     public static IReadOnlyList<string> Write(string folder, IReadOnlyList<RunSummary> summaries, LandscapeResults landscapes)
@@ -45,23 +46,23 @@ public static class ChartData
         ]);
 
     /// <summary>Writes <c>interpolation-FROM-to-TO.csv</c> (α, train and test loss and accuracy); returns the chart name.</summary>
-    public static string WriteInterpolation(string folder, InterpolationCurve curve) =>
+    private static string WriteInterpolation(string folder, InterpolationCurve curve) =>
         Write(folder, $"interpolation-{StudyRunner.Slug(curve.From)}-to-{StudyRunner.Slug(curve.To)}",
             ["from", "to", "alpha", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
             curve.Train.Zip(curve.Test, (train, test) => (IReadOnlyList<object?>)[curve.From, curve.To, train.X, train.Loss, train.Accuracy, test.Loss, test.Accuracy]));
 
     /// <summary>Writes <c>random-direction.csv</c>: one 1-D random-direction curve per run; returns the chart name.</summary>
-    public static string WriteDirections(string folder, IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> curves) =>
+    private static string WriteDirections(string folder, IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> curves) =>
         Write(folder, "random-direction", ["run", "step", "loss", "accuracy"],
             curves.SelectMany(d => d.Value.Select(p => (IReadOnlyList<object?>)[d.Key, p.X, p.Loss, p.Accuracy])));
 
     /// <summary>Writes <c>surface-RUN.csv</c>: a 2-D random-direction landscape; returns the chart name.</summary>
-    public static string WriteSurface(string folder, string run, IReadOnlyList<LandscapePoint> points) =>
+    private static string WriteSurface(string folder, string run, IReadOnlyList<LandscapePoint> points) =>
         Write(folder, $"surface-{StudyRunner.Slug(run)}", ["run", "x", "y", "loss", "accuracy"],
             points.Select(p => (IReadOnlyList<object?>)[run, p.X, p.Y, p.Loss, p.Accuracy]));
 
     /// <summary>Writes <c>hessian-density.csv</c>: each run's Gaussian-smoothed SLQ density on one grid and kernel; returns the chart name.</summary>
-    public static string WriteSpectra(string folder, IReadOnlyList<SpectrumResult> spectra)
+    private static string WriteSpectra(string folder, IReadOnlyList<SpectrumResult> spectra)
     {
         var (sigma, from, to) = SpectralDensity.Range(spectra.SelectMany(s => s.Nodes));
         return Write(folder, "hessian-density", ["run", "eigenvalue", "density"], spectra.SelectMany(s =>

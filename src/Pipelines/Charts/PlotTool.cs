@@ -1,20 +1,20 @@
 using System.Diagnostics;
 
-namespace Microsoft.ML.Sharpness.Pipelines.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>
 /// Runs <c>sharpness-plots</c> (src/Pipelines.Plots), which draws every chart CSV of a folder as PNG and SVG with ScottPlot,
 /// in its own process: ScottPlot needs SkiaSharp 3 and ML.NET's ImageAnalytics SkiaSharp 2.88, and a process loads only one.
 /// The build copies the tool into the <c>plot-tool</c> folder next to this assembly.
 /// </summary>
-public static class PlotTool
+internal static class PlotTool
 {
     /// <summary>The tool's assembly, next to this one.</summary>
-    public static string Location => Path.Combine(AppContext.BaseDirectory, "plot-tool", "sharpness-plots.dll");
+    private static string Location => Path.Combine(AppContext.BaseDirectory, "plot-tool", "sharpness-plots.dll");
 
-    /// <summary>Draws every chart CSV in <paramref name="folder"/>; returns the tool's output lines.</summary>
+    /// <summary>Draws every chart CSV in <paramref name="folder"/>.</summary>
     /// <exception cref="InvalidOperationException">The tool is missing or failed.</exception>
-    public static string Draw(string folder)
+    public static void Draw(string folder)
     {
         if (!File.Exists(Location))
             throw new InvalidOperationException($"The plot tool is missing at '{Location}'; build with the repository's Directory.Build.targets (SharpnessUsesPlotTool).");
@@ -27,6 +27,5 @@ public static class PlotTool
         process.WaitForExit();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"sharpness-plots failed (exit code {process.ExitCode}): {errors.Result}{output}");
-        return output;
     }
 }

@@ -1,7 +1,7 @@
-namespace Microsoft.ML.Sharpness.Pipelines.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>A smooth eigenvalue density from stochastic Lanczos quadrature's nodes and weights.</summary>
-public static class SpectralDensity
+internal static class SpectralDensity
 {
     /// <summary>
     /// φ(t) = Σᵢ wᵢ·exp(−(t − λᵢ)²/2σ²)/(σ√2π) (Ghorbani et al. 2019, SLQ with a Gaussian kernel) on <paramref name="points"/>
