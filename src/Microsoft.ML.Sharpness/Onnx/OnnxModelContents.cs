@@ -3,7 +3,7 @@ using Microsoft.ML.Sharpness.Onnx.Proto;
 
 namespace Microsoft.ML.Sharpness.Onnx;
 
-/// <summary>The metadata and float weights of an ONNX model file written by <see cref="OnnxModelExport"/>.</summary>
+/// <summary>The metadata and float weights of an ONNX model file (as <c>Persistence/OnnxModelExport</c> writes them).</summary>
 internal sealed class OnnxModelContents
 {
     private readonly ModelProto model;
