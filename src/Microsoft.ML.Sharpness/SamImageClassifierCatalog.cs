@@ -6,7 +6,7 @@ namespace Microsoft.ML.Sharpness;
 public static class SamImageClassifierCatalog
 {
     /// <summary>
-    /// Creates a trainer of a TorchSharp image classifier with SGD, SAM or ASAM.
+    /// Creates a trainer of a TorchSharp image classifier with SGD, SAM or ASAM over a base optimizer (SGD, Adam or AdamW, <see cref="TrainingSettings.BaseOptimizer"/>).
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="options">All settings; see <see cref="SamImageClassifierOptions"/>.</param>

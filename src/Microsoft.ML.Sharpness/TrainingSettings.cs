@@ -6,12 +6,39 @@ namespace Microsoft.ML.Sharpness;
 /// <summary>The optimizer <see cref="SamImageClassifierTrainer"/> trains with.</summary>
 public enum SharpnessOptimizer
 {
-    /// <summary>Plain stochastic gradient descent (one forward/backward pass per step).</summary>
+    /// <summary>No perturbation: the <see cref="TrainingSettings.BaseOptimizer"/> steps with the plain gradient (one forward/backward pass per step).</summary>
     Sgd,
     /// <summary>Sharpness-Aware Minimization (Foret et al. 2021): ε = ρ·g/‖g‖₂, then step with the gradient at w + ε.</summary>
     Sam,
     /// <summary>Adaptive SAM (Kwon et al. 2021): ε = ρ·T²g/‖Tg‖₂ with T = |w| + η elementwise.</summary>
     AdaptiveSam,
+}
+
+/// <summary>
+/// The optimizer that takes the step: alone (<see cref="SharpnessOptimizer.Sgd"/>) or with the gradient at w + ε that SAM and ASAM
+/// compute (<see cref="SharpnessOptimizer.Sam"/>, <see cref="SharpnessOptimizer.AdaptiveSam"/>), from the unperturbed w.
+/// Notation: g is the gradient it steps with, lr the scheduled <see cref="TrainingSettings.LearningRate"/>, λ the
+/// <see cref="TrainingSettings.WeightDecay"/>, t the step count from 1.
+/// </summary>
+public enum BaseOptimizer
+{
+    /// <summary>
+    /// Stochastic gradient descent with heavy-ball or Nesterov momentum μ (<see cref="TrainingSettings.Momentum"/>,
+    /// <see cref="TrainingSettings.Nesterov"/>) and L2 weight decay: d = g + λw, b ← μb + d, w ← w − lr·b (Nesterov: w ← w − lr·(d + μb)).
+    /// </summary>
+    Sgd,
+    /// <summary>
+    /// Adam (Kingma and Ba 2015) with L2 weight decay added to the gradient: d = g + λw, m ← β₁m + (1 − β₁)d, v ← β₂v + (1 − β₂)d²,
+    /// w ← w − lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ) (β₁ = <see cref="TrainingSettings.Beta1"/>, β₂ =
+    /// <see cref="TrainingSettings.Beta2"/>, ε = <see cref="TrainingSettings.AdamEpsilon"/>). Its usual learning rate is about 1e-3,
+    /// well below the default 0.05 chosen for SGD.
+    /// </summary>
+    Adam,
+    /// <summary>
+    /// AdamW (Loshchilov and Hutter 2019): Adam on the plain gradient with decoupled weight decay, w ← w·(1 − lr·λ) − lr·m̂/(√v̂ + ε)
+    /// with m, v, m̂, v̂ as for <see cref="Adam"/> but from g alone (the decay scaled by the scheduled learning rate, as in PyTorch).
+    /// </summary>
+    AdamW,
 }
 
 /// <summary>The network families the trainer builds.</summary>
@@ -63,17 +90,42 @@ public class TrainingSettings
     /// <summary>m-sharpness: rows per perturbation; each sub-batch of m rows gets its own ε and the gradients are averaged. 0 (default) uses the whole batch.</summary>
     public int SharpnessBatchSize { get; set; }
 
-    /// <summary>The base optimizer's learning rate. Default 0.05.</summary>
+    /// <summary>
+    /// The optimizer that takes each step, alone or under SAM/ASAM (<see cref="Optimizer"/>). Default <see cref="Sharpness.BaseOptimizer.Sgd"/>.
+    /// <see cref="Momentum"/> and <see cref="Nesterov"/> are SGD's; <see cref="Beta1"/>, <see cref="Beta2"/> and <see cref="AdamEpsilon"/> are
+    /// Adam's and AdamW's; setting one away from its default for the other kind is rejected.
+    /// </summary>
+    public BaseOptimizer BaseOptimizer { get; set; } = BaseOptimizer.Sgd;
+
+    /// <summary>The base optimizer's learning rate (the schedule's peak). Default 0.05 (for SGD; Adam's usual value is about 1e-3).</summary>
     public float LearningRate { get; set; } = 0.05f;
 
-    /// <summary>The base optimizer's momentum. Default 0.9.</summary>
+    /// <summary>SGD's momentum μ in [0, 1) (<see cref="Sharpness.BaseOptimizer.Sgd"/> only; must stay at the default with Adam/AdamW, whose momentum is <see cref="Beta1"/>). Default 0.9.</summary>
     public float Momentum { get; set; } = 0.9f;
 
-    /// <summary>Whether the base SGD uses Nesterov momentum. Default false.</summary>
+    /// <summary>Whether SGD uses Nesterov momentum (<see cref="Sharpness.BaseOptimizer.Sgd"/> only). Default false.</summary>
     public bool Nesterov { get; set; }
 
-    /// <summary>The base optimizer's L2 weight decay. Default 5e-4.</summary>
+    /// <summary>
+    /// The weight decay λ ≥ 0: L2 (λw added to the gradient) for <see cref="Sharpness.BaseOptimizer.Sgd"/> and <see cref="Sharpness.BaseOptimizer.Adam"/>,
+    /// decoupled (w ← w·(1 − lr·λ)) for <see cref="Sharpness.BaseOptimizer.AdamW"/>. Default 5e-4.
+    /// </summary>
     public float WeightDecay { get; set; } = 5e-4f;
+
+    /// <summary>Adam's/AdamW's first-moment decay β₁ in [0, 1): m ← β₁m + (1 − β₁)g (Kingma and Ba 2015). Default 0.9.</summary>
+    public float Beta1 { get; set; } = 0.9f;
+
+    /// <summary>Adam's/AdamW's second-moment decay β₂ in [0, 1): v ← β₂v + (1 − β₂)g² (Kingma and Ba 2015). Default 0.999.</summary>
+    public float Beta2 { get; set; } = 0.999f;
+
+    /// <summary>Adam's/AdamW's ε &gt; 0 in w ← w − lr·m̂/(√v̂ + ε) (Kingma and Ba 2015). Default 1e-8.</summary>
+    public float AdamEpsilon { get; set; } = 1e-8f;
+
+    /// <summary>
+    /// Global L2 norm clipping of the gradient the base optimizer steps with (Pascanu et al. 2013): g ← g·min(1, c/‖g‖₂), the norm over
+    /// all parameters together. Under SAM/ASAM it clips the gradient at w + ε, never the gradient that defines ε. 0 (default) turns it off.
+    /// </summary>
+    public float GradientClipNorm { get; set; }
 
     /// <summary>The learning-rate schedule. Default <see cref="LearningRateSchedule.Cosine"/>.</summary>
     public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Cosine;

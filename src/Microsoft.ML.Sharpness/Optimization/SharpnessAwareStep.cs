@@ -8,10 +8,11 @@ namespace Microsoft.ML.Sharpness.Optimization;
 internal readonly record struct StepOutcome(double Loss, long Correct);
 
 /// <summary>
-/// One training step of SGD, SAM (Foret et al. 2021) or ASAM (Kwon et al. 2021) on top of a base optimizer:
-/// SAM perturbs w by ε = ρ·g/‖g‖₂, ASAM by ε = ρ·T²g/‖Tg‖₂ with T = |w| + η; the gradient at w + ε (BatchNorm running
-/// statistics frozen) is what the base optimizer steps with, from the original w. With m-sharpness each sub-batch of m
-/// rows gets its own ε and the sub-batch gradients are averaged, weighted by their row counts.
+/// One training step of the base optimizer (SGD, Adam or AdamW) alone, or under SAM (Foret et al. 2021) or ASAM (Kwon et al.
+/// 2021): SAM perturbs w by ε = ρ·g/‖g‖₂, ASAM by ε = ρ·T²g/‖Tg‖₂ with T = |w| + η, g the raw gradient at w; the gradient at
+/// w + ε (BatchNorm running statistics frozen) is what the base optimizer steps with, from the original w. With m-sharpness
+/// each sub-batch of m rows gets its own ε and the sub-batch gradients are averaged, weighted by their row counts. Gradient
+/// clipping, when on, applies to the gradient the base optimizer steps with, after all of that, never to the one defining ε.
 /// </summary>
 internal sealed class SharpnessAwareStep
 {
@@ -26,10 +27,13 @@ internal sealed class SharpnessAwareStep
     private readonly double eta;
     private readonly int rowsPerPerturbation;
     private readonly double labelSmoothing;
+    private readonly double gradientClipNorm;
 
+    /// <summary>A step of <paramref name="kind"/> over <paramref name="baseOptimizer"/>; <paramref name="gradientClipNorm"/> is the global L2 norm c the stepping gradient is clipped to (0 = off).</summary>
     public SharpnessAwareStep(nn.Module<Tensor, Tensor> model, optim.Optimizer baseOptimizer, SharpnessOptimizer kind,
-        double rho, double eta, int rowsPerPerturbation, double labelSmoothing)
+        double rho, double eta, int rowsPerPerturbation, double labelSmoothing, double gradientClipNorm = 0)
     {
+        this.gradientClipNorm = gradientClipNorm;
         this.model = model;
         this.baseOptimizer = baseOptimizer;
         this.kind = kind;
@@ -52,7 +56,7 @@ internal sealed class SharpnessAwareStep
             Tensor logits = model.forward(x);
             Tensor loss = Loss(logits, y);
             loss.backward();
-            baseOptimizer.step();
+            BaseStep();
             return new StepOutcome(loss.item<float>(), Correct(logits, y));
         }
 
@@ -61,7 +65,7 @@ internal sealed class SharpnessAwareStep
         if (chunks.Count == 1)
         {
             var outcome = PerturbedGradient(x, y);
-            baseOptimizer.step();
+            BaseStep();
             return outcome;
         }
 
@@ -88,8 +92,26 @@ internal sealed class SharpnessAwareStep
             for (int i = 0; i < parameters.Count; i++)
                 if (sum[i] is { } total) parameters[i].grad!.copy_(total);
         }
-        baseOptimizer.step();
+        BaseStep();
         return new StepOutcome(lossSum / rows, correct);
+    }
+
+    /// <summary>The base optimizer's step with the parameters' gradients, clipped first when <see cref="gradientClipNorm"/> is on.</summary>
+    private void BaseStep()
+    {
+        if (gradientClipNorm > 0)
+            using (no_grad()) ClipGradients();
+        baseOptimizer.step();
+    }
+
+    /// <summary>Global norm clipping (Pascanu et al. 2013): g ← g·min(1, c/‖g‖₂), the norm over all parameters together.</summary>
+    private void ClipGradients()
+    {
+        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0) return;
+        // c/0 is +∞ and clamps to 1: a zero gradient stays zero. No host round trip: the factor stays a tensor.
+        Tensor factor = stack(grads.Select(g => g.norm()).ToList()).norm().reciprocal_().mul_(gradientClipNorm).clamp_max_(1);
+        foreach (var grad in grads) grad.mul_(factor);
     }
 
     /// <summary>Leaves ∇L(w + ε) of the batch in the parameters' gradients, with w unchanged; returns the loss at w.</summary>

@@ -18,12 +18,19 @@ internal static class OptionsValidation
         Require.That(options.Momentum >= 0 && options.Momentum < 1, nameof(options.Momentum), options.Momentum, "a momentum in [0, 1)");
         Require.That(!options.Nesterov || options.Momentum > 0, nameof(options.Nesterov), options.Nesterov, "Nesterov momentum only with Momentum > 0");
         Require.That(options.WeightDecay >= 0 && float.IsFinite(options.WeightDecay), nameof(options.WeightDecay), options.WeightDecay, "a finite weight decay ≥ 0");
+        Require.That(options.Beta1 >= 0 && options.Beta1 < 1, nameof(options.Beta1), options.Beta1, "a first-moment decay β₁ in [0, 1) (0.9 is Adam's usual value)");
+        Require.That(options.Beta2 >= 0 && options.Beta2 < 1, nameof(options.Beta2), options.Beta2, "a second-moment decay β₂ in [0, 1) (0.999 is Adam's usual value)");
+        Require.That(options.AdamEpsilon > 0 && float.IsFinite(options.AdamEpsilon), nameof(options.AdamEpsilon), options.AdamEpsilon, "a finite ε > 0 (1e-8 is Adam's usual value)");
+        Require.That(options.GradientClipNorm >= 0 && float.IsFinite(options.GradientClipNorm), nameof(options.GradientClipNorm), options.GradientClipNorm,
+            "a finite norm ≥ 0 (0 turns clipping off)");
         Require.That(options.LabelSmoothing >= 0 && options.LabelSmoothing < 1, nameof(options.LabelSmoothing), options.LabelSmoothing, "a label smoothing in [0, 1)");
         Require.That(options.StepEpochs > 0, nameof(options.StepEpochs), options.StepEpochs, "a positive number of epochs between decays");
         Require.That(options.StepGamma > 0 && options.StepGamma <= 1, nameof(options.StepGamma), options.StepGamma, "a decay factor in (0, 1]");
         Require.That(options.ResNetBlocksPerStage > 0, nameof(options.ResNetBlocksPerStage), options.ResNetBlocksPerStage, "a positive number of blocks");
         Require.That(options.NumberOfThreads is null or > 0, nameof(options.NumberOfThreads), options.NumberOfThreads, "null (TorchSharp's choice) or a positive thread count");
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
+        Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));
+        CheckBaseOptimizerOptions(options);
         Require.Defined(options.Architecture, nameof(options.Architecture));
         Require.Defined(options.LearningRateSchedule, nameof(options.LearningRateSchedule));
         Require.Defined(options.Device, nameof(options.Device));
@@ -33,5 +40,27 @@ internal static class OptionsValidation
             (nameof(options.ScoreColumnName), options.ScoreColumnName), (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName),
         })
             Require.That(!string.IsNullOrWhiteSpace(value), name, value, "a column name");
+    }
+
+    /// <summary>An option of one base optimizer set away from its default while another one trains would be silently ignored: rejected, naming both options.</summary>
+    private static void CheckBaseOptimizerOptions(SamImageClassifierOptions options)
+    {
+        var defaults = new TrainingSettings();
+        string kind = $"{nameof(options.BaseOptimizer)} {options.BaseOptimizer}";
+        if (options.BaseOptimizer == BaseOptimizer.Sgd)
+        {
+            foreach (var (name, value, standard) in new[]
+            {
+                (nameof(options.Beta1), options.Beta1, defaults.Beta1), (nameof(options.Beta2), options.Beta2, defaults.Beta2),
+                (nameof(options.AdamEpsilon), options.AdamEpsilon, defaults.AdamEpsilon),
+            })
+                Require.That(value == standard, name, value,
+                    $"its default {standard} with {kind}, which does not use it ({name} is Adam's and AdamW's: set {nameof(options.BaseOptimizer)} to Adam or AdamW)");
+            return;
+        }
+        Require.That(!options.Nesterov, nameof(options.Nesterov), options.Nesterov,
+            $"false with {kind} (Nesterov momentum is SGD's; Adam's momentum is {nameof(options.Beta1)})");
+        Require.That(options.Momentum == defaults.Momentum, nameof(options.Momentum), options.Momentum,
+            $"its default {defaults.Momentum} with {kind}, which does not use it ({nameof(options.Momentum)} is SGD's; Adam's momentum is {nameof(options.Beta1)}, now {options.Beta1})");
     }
 }

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sharpness;
 
 /// <summary>
-/// Trains a TorchSharp image classifier (<see cref="ImageClassifierArchitecture"/>) with SGD, SAM or ASAM on a
+/// Trains a TorchSharp image classifier (<see cref="ImageClassifierArchitecture"/>) with SGD, Adam or AdamW, alone or under SAM or ASAM, on a
 /// <c>Vector&lt;Single, C, H, W&gt;</c> feature column and a key label. Create it with
 /// <c>mlContext.MulticlassClassification.Trainers.SamImageClassifier(...)</c>.
 /// </summary>
@@ -56,7 +56,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         using var train = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");
         using var validation = LoadValidation(columns, device);
         var shape = new NetworkShape(options.Architecture, columns.Channels, columns.Height, columns.Width, columns.Classes, options.ResNetBlocksPerStage);
-        Log($"Training a {options.Architecture} ({columns.Channels}×{columns.Height}×{columns.Width} images, {columns.Classes} classes) with {options.Optimizer} " +
+        Log($"Training a {options.Architecture} ({columns.Channels}×{columns.Height}×{columns.Width} images, {columns.Classes} classes) with {StepDescription()} " +
             $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}, on {device.type}.");
 
         manual_seed(options.Seed);
@@ -78,6 +78,11 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         var scoring = ScoringChain.Create(environment, onnx, input.Schema, info);
         return new SamImageClassifierTransformer(scoring, new SamImageClassifierModel(info, network, onnx));
     }
+
+    /// <summary>"Sam over AdamW", "AdaptiveSam over Sgd", or the base optimizer alone ("plain Adam") when nothing perturbs the weights.</summary>
+    private string StepDescription() =>
+        (options.Optimizer == SharpnessOptimizer.Sgd ? $"plain {options.BaseOptimizer}" : $"{options.Optimizer} over {options.BaseOptimizer}") +
+        (options.GradientClipNorm > 0 ? $" (gradients clipped to norm {options.GradientClipNorm:G4})" : "");
 
     private ImageTensors? LoadValidation(ImageColumns trainColumns, Device device)
     {

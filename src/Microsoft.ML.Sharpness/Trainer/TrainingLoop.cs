@@ -25,8 +25,9 @@ internal sealed class TrainingLoop
         long rows = train.Count;
         int batchSize = (int)Math.Min(options.BatchSize, rows);
         long steps = (rows + batchSize - 1) / batchSize;
-        using var optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum, 0, options.WeightDecay, options.Nesterov);
-        var stepper = new SharpnessAwareStep(network, optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing);
+        using var optimizer = BaseOptimizers.Create(network.parameters(), options);
+        var stepper = new SharpnessAwareStep(network, optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing,
+            options.GradientClipNorm);
         var schedule = new LearningRateScheduler(options.LearningRateSchedule, options.LearningRate, steps, options.Epochs, options.StepEpochs, options.StepGamma);
         using var shuffling = new Generator((ulong)options.Seed);
         var history = new List<TrainingEpochReport>();

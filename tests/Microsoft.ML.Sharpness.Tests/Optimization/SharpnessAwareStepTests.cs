@@ -8,7 +8,7 @@ namespace Microsoft.ML.Sharpness.Tests.Optimization;
 [TestClass]
 public sealed class SharpnessAwareStepTests
 {
-    private const int Classes = 3, Inputs = 4, Rows = 10;
+    internal const int Classes = 3, Inputs = 4, Rows = 10;
     private const double LearningRate = 0.5, Momentum = 0.9, WeightDecay = 0.01, Rho = 0.2, Eta = 0.05;
 
     [TestMethod]
@@ -96,7 +96,7 @@ public sealed class SharpnessAwareStepTests
         Assert.AreEqual(expected, actual);
     }
 
-    private static (double[][] X, int[] Y) Batch()
+    internal static (double[][] X, int[] Y) Batch()
     {
         var random = new Random(11);
         double[][] x = Enumerable.Range(0, Rows).Select(_ => Enumerable.Range(0, Inputs).Select(_ => random.NextDouble() * 2 - 1).ToArray()).ToArray();
@@ -104,10 +104,10 @@ public sealed class SharpnessAwareStepTests
         return (x, y);
     }
 
-    private static Tensor Tensor(double[][] x) =>
+    internal static Tensor Tensor(double[][] x) =>
         tensor(x.SelectMany(r => r).Select(v => (float)v).ToArray(), new long[] { x.Length, 1, 2, 2 });
 
-    private static Sequential SoftmaxModel(int seed)
+    internal static Sequential SoftmaxModel(int seed)
     {
         manual_seed(seed);
         return nn.Sequential(("flatten", nn.Flatten()), ("fc", nn.Linear(Inputs, Classes)));
@@ -119,7 +119,7 @@ public sealed class SharpnessAwareStepTests
         return nn.Sequential(("flatten", nn.Flatten()), ("fc", nn.Linear(Inputs, Classes)), ("bn", nn.BatchNorm1d(Classes)));
     }
 
-    private static SoftmaxRegression ReferenceOf(Sequential model)
+    internal static SoftmaxRegression ReferenceOf(Sequential model)
     {
         var linear = (Linear)model[1];
         float[] w = linear.weight!.data<float>().ToArray();
