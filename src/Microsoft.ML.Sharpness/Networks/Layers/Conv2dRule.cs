@@ -22,26 +22,12 @@ internal sealed class Conv2dRule : LayerRule<Conv2d>
     }
 
     /// <summary>
-    /// y = W·unfold(x) + b (im2col) when x depends on the parameters: its second derivatives go through unfold/fold and matrix
-    /// products instead of libtorch 2.10's CPU convolution double backward, which is wrong for stacked convolutions
-    /// (docs/known-issues.md). Otherwise (the first layer, the costliest) libtorch's convolution, whose second derivatives are
-    /// right when none flows to its input.
+    /// Libtorch's convolution with second derivatives from first-order convolution kernels only (<see cref="SecondOrderConvolution"/>)
+    /// when x depends on the parameters: libtorch 2.10's CPU convolution double backward is wrong for stacked convolutions
+    /// (docs/known-issues.md). Otherwise (the first layer) libtorch's convolution, whose second derivatives are right when
+    /// none flows to its input.
     /// </summary>
-    protected override Tensor SecondOrder(Conv2d conv, Tensor x)
-    {
-        if (!x.requires_grad || !IsPlain(conv))
-            return conv.call(x);
-        long[] k = conv.kernel_size, d = conv.dilation, p = conv.padding!, s = conv.stride;
-        long rows = x.shape[0];
-        long height = (x.shape[2] + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0] + 1;
-        long width = (x.shape[3] + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1] + 1;
-        Tensor patches = Unfold(conv, x);
-        // one large matrix product: [N·L, C·k·k] × [C·k·k, C_out]
-        Tensor columns = patches.transpose(1, 2).reshape(-1, patches.shape[1]);
-        Tensor weights = conv.weight!.view(conv.out_channels, -1).t();
-        Tensor y = conv.bias is { } bias ? addmm(bias, columns, weights, 1, 1) : columns.mm(weights);
-        return y.view(rows, height, width, conv.out_channels).permute(0, 3, 1, 2);
-    }
+    protected override Tensor SecondOrder(Conv2d conv, Tensor x) => SecondOrderConvolution.Convolve(conv, x);
 
     protected override bool SupportsPerRowGradients(Conv2d conv) => IsPlain(conv);
 
