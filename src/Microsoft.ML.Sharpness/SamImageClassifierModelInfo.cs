@@ -51,7 +51,7 @@ public sealed record SamImageClassifierModelInfo
 
     /// <summary>The shape of the network this model describes.</summary>
     [JsonIgnore]
-    public NetworkShape NetworkShape => new(Training.Architecture, Channels, Height, Width, ClassNames.Count, Training.ResNetBlocksPerStage);
+    public NetworkShape NetworkShape => NetworkShape.Of(Training, Channels, Height, Width, ClassNames.Count);
 
     internal static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 

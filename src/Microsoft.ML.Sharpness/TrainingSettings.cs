@@ -50,6 +50,20 @@ public enum ImageClassifierArchitecture
     ConvNet,
     /// <summary>The CIFAR-style ResNet of He et al. (2016) with BatchNorm; depth 6n+2 for n = <see cref="TrainingSettings.ResNetBlocksPerStage"/>.</summary>
     ResNet,
+    /// <summary>
+    /// ResNet-18 of He et al. (2016): a stem, [2, 2, 2, 2] basic blocks with 64, 128, 256, 512 channels (stride 2 at the first block
+    /// of stages 2–4, 1×1 conv + BatchNorm shortcuts where the shape changes), global average pooling, a linear classifier. Images at
+    /// least 64×64 pixels get the ImageNet stem (7×7 stride-2 conv with 64 channels, BatchNorm, ReLU, 3×3 stride-2 max-pool with
+    /// padding 1); smaller ones a 3×3 stride-1 conv with 64 channels, BatchNorm and ReLU without pooling, as CIFAR ResNet-18s use.
+    /// </summary>
+    ResNet18,
+    /// <summary>
+    /// WRN-d-k, the wide ResNet of Zagoruyko and Komodakis (2016) with pre-activation blocks (BatchNorm–ReLU–conv 3×3–BatchNorm–ReLU–
+    /// dropout–conv 3×3): a 3×3 conv with 16 channels, three groups of (d − 4)/6 blocks with 16k, 32k, 64k channels, BatchNorm, ReLU,
+    /// global average pooling, a linear classifier; d = <see cref="TrainingSettings.WideResNetDepth"/>, k = <see cref="TrainingSettings.WideResNetWidth"/>
+    /// (WRN-16-8 by default, SAM's CIFAR model in Foret et al. 2021).
+    /// </summary>
+    WideResNet,
 }
 
 /// <summary>How the learning rate changes over training.</summary>
@@ -77,6 +91,18 @@ public class TrainingSettings
 
     /// <summary>Residual blocks per stage of the <see cref="ImageClassifierArchitecture.ResNet"/> (3 gives ResNet-20). Default 3.</summary>
     public int ResNetBlocksPerStage { get; set; } = 3;
+
+    /// <summary>The depth d of the <see cref="ImageClassifierArchitecture.WideResNet"/> WRN-d-k: 6n + 4 for n ≥ 1 blocks per group. Default 16.</summary>
+    public int WideResNetDepth { get; set; } = 16;
+
+    /// <summary>The widening factor k of the <see cref="ImageClassifierArchitecture.WideResNet"/> WRN-d-k (groups of 16k, 32k, 64k channels). Default 8.</summary>
+    public int WideResNetWidth { get; set; } = 8;
+
+    /// <summary>
+    /// The dropout probability between the two convolutions of each <see cref="ImageClassifierArchitecture.WideResNet"/> block, in
+    /// [0, 1) (Zagoruyko and Komodakis use 0.3 in some runs); only during training. Default 0: no dropout layer.
+    /// </summary>
+    public float WideResNetDropout { get; set; }
 
     /// <summary>The optimizer. Default <see cref="SharpnessOptimizer.Sam"/>.</summary>
     public SharpnessOptimizer Optimizer { get; set; } = SharpnessOptimizer.Sam;

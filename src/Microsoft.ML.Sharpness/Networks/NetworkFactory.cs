@@ -16,6 +16,8 @@ internal static class NetworkFactory
             ImageClassifierArchitecture.Mlp => CreateMlp(shape),
             ImageClassifierArchitecture.ConvNet => CreateConvNet(shape),
             ImageClassifierArchitecture.ResNet => CreateResNet(shape),
+            ImageClassifierArchitecture.ResNet18 => CreateResNet18(shape),
+            ImageClassifierArchitecture.WideResNet => CreateWideResNet(shape),
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Architecture, "Unknown architecture."),
         };
     }
@@ -77,6 +79,72 @@ internal static class NetworkFactory
                 channels = widths[stage];
             }
         }
+        layers.Add(("pool", new GlobalAveragePool("pool")));
+        layers.Add(("classifier", Linear(channels, shape.Classes)));
+        return Sequential(layers);
+    }
+
+    /// <summary>Inputs at least this many pixels high and wide get ResNet-18's ImageNet stem (7×7/2 conv, 3×3/2 max-pool); smaller ones the 3×3/1 stem.</summary>
+    public const int ResNet18ImageNetStemSide = 64;
+
+    /// <summary>
+    /// ResNet-18 of He et al. (2016, Table 1): a stem, four stages of two basic blocks with 64, 128, 256, 512 channels (stride 2 at
+    /// the first block of stages 2–4), global average pooling, a linear classifier. The stem is the ImageNet one (7×7/2 conv with
+    /// 64 channels, BN, ReLU, 3×3/2 max-pool with padding 1) for images of at least 64×64 pixels, and a 3×3/1 conv with 64
+    /// channels, BN, ReLU and no pool below that, as CIFAR implementations of ResNet-18 do.
+    /// </summary>
+    private static Sequential CreateResNet18(NetworkShape shape)
+    {
+        bool imageNetStem = Math.Min(shape.Height, shape.Width) >= ResNet18ImageNetStemSide;
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("stem", imageNetStem
+                ? Conv2d(shape.Channels, 64, 7, stride: 2, padding: 3, bias: false)
+                : Conv2d(shape.Channels, 64, 3, padding: 1, bias: false)),
+            ("stem_bn", BatchNorm2d(64)),
+            ("stem_relu", ReLU()),
+        };
+        if (imageNetStem) layers.Add(("stem_pool", MaxPool2d(3, stride: 2, padding: 1)));
+        long channels = 64;
+        int[] widths = { 64, 128, 256, 512 };
+        for (int stage = 0; stage < widths.Length; stage++)
+        {
+            for (int block = 0; block < 2; block++)
+            {
+                int stride = stage > 0 && block == 0 ? 2 : 1;
+                layers.Add(($"stage{stage + 1}_{block}", new ResidualBlock($"stage{stage + 1}_{block}", channels, widths[stage], stride)));
+                channels = widths[stage];
+            }
+        }
+        layers.Add(("pool", new GlobalAveragePool("pool")));
+        layers.Add(("classifier", Linear(channels, shape.Classes)));
+        return Sequential(layers);
+    }
+
+    /// <summary>
+    /// WRN-d-k of Zagoruyko and Komodakis (2016): a 3×3 conv with 16 channels, three groups of (d − 4)/6 pre-activation blocks
+    /// with 16k, 32k, 64k channels (stride 2 at the first block of groups 2 and 3), BN, ReLU, global average pooling, a linear classifier.
+    /// </summary>
+    private static Sequential CreateWideResNet(NetworkShape shape)
+    {
+        int blocks = (shape.WideResNetDepth - 4) / 6;
+        if (blocks < 1 || shape.WideResNetDepth != 6 * blocks + 4)
+            throw new ArgumentException($"A wide ResNet's depth is 6n + 4 with n ≥ 1; it was {shape.WideResNetDepth}.", nameof(shape));
+        var layers = new List<(string, Module<Tensor, Tensor>)> { ("stem", Conv2d(shape.Channels, 16, 3, padding: 1, bias: false)) };
+        long channels = 16;
+        for (int group = 0; group < 3; group++)
+        {
+            long width = 16L * shape.WideResNetWidth << group;
+            for (int block = 0; block < blocks; block++)
+            {
+                int stride = group > 0 && block == 0 ? 2 : 1;
+                string name = $"group{group + 1}_{block}";
+                layers.Add((name, new PreActivationBlock(name, channels, width, stride, shape.WideResNetDropout)));
+                channels = width;
+            }
+        }
+        layers.Add(("bn", BatchNorm2d(channels)));
+        layers.Add(("relu", ReLU()));
         layers.Add(("pool", new GlobalAveragePool("pool")));
         layers.Add(("classifier", Linear(channels, shape.Classes)));
         return Sequential(layers);

@@ -27,6 +27,10 @@ internal static class OptionsValidation
         Require.That(options.StepEpochs > 0, nameof(options.StepEpochs), options.StepEpochs, "a positive number of epochs between decays");
         Require.That(options.StepGamma > 0 && options.StepGamma <= 1, nameof(options.StepGamma), options.StepGamma, "a decay factor in (0, 1]");
         Require.That(options.ResNetBlocksPerStage > 0, nameof(options.ResNetBlocksPerStage), options.ResNetBlocksPerStage, "a positive number of blocks");
+        Require.That(options.WideResNetDepth >= 10 && (options.WideResNetDepth - 4) % 6 == 0, nameof(options.WideResNetDepth), options.WideResNetDepth,
+            "a depth 6n + 4 with n ≥ 1 blocks per group (10, 16, 22, 28, …)");
+        Require.That(options.WideResNetWidth > 0, nameof(options.WideResNetWidth), options.WideResNetWidth, "a positive widening factor k");
+        Require.That(options.WideResNetDropout >= 0 && options.WideResNetDropout < 1, nameof(options.WideResNetDropout), options.WideResNetDropout, "a dropout probability in [0, 1)");
         Require.That(options.NumberOfThreads is null or > 0, nameof(options.NumberOfThreads), options.NumberOfThreads, "null (TorchSharp's choice) or a positive thread count");
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
         Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));

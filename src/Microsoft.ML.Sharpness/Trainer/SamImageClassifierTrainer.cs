@@ -55,8 +55,8 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         Device device = TorchRuntime.Prepare(options.NumberOfThreads, options.Device, options.FallbackToCpu, Log);
         using var train = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");
         using var validation = LoadValidation(columns, device);
-        var shape = new NetworkShape(options.Architecture, columns.Channels, columns.Height, columns.Width, columns.Classes, options.ResNetBlocksPerStage);
-        Log($"Training a {options.Architecture} ({columns.Channels}×{columns.Height}×{columns.Width} images, {columns.Classes} classes) with {StepDescription()} " +
+        var shape = NetworkShape.Of(options, columns.Channels, columns.Height, columns.Width, columns.Classes);
+        Log($"Training a {shape.Describe()} with {StepDescription()} " +
             $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}, on {device.type}.");
 
         manual_seed(options.Seed);

@@ -144,6 +144,29 @@ public sealed class EvaluateWithSharpnessTests
     }
 
     [TestMethod]
+    [DataRow(ImageClassifierArchitecture.ResNet18, 16)]
+    [DataRow(ImageClassifierArchitecture.ResNet18, 64)]
+    [DataRow(ImageClassifierArchitecture.WideResNet, 16)]
+    public void TheImageNetAndWideArchitecturesEvaluateWithThePerExampleTrick(ImageClassifierArchitecture architecture, int side)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = SyntheticImages.Keyed(ml, SyntheticImages.Rows(16, 4, seed: 3, channels: 3, side: side), SyntheticImages.Schema(3, side));
+        var model = ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions
+        {
+            Architecture = architecture, WideResNetDepth = 10, WideResNetWidth = 2, WideResNetDropout = 0.3f, Epochs = 1, BatchSize = 16,
+        }).Fit(data);
+        var metrics = ml.MulticlassClassification.EvaluateWithSharpness(model, data, new SharpnessEvaluationOptions
+        {
+            Measures = SharpnessMeasures.Sam | SharpnessMeasures.HessianEigenvalues | SharpnessMeasures.Fisher, MaxRows = 8, Rhos = new[] { 0.05 }, PowerIterations = 3,
+        });
+
+        Assert.AreEqual(8, metrics.Rows);
+        Assert.AreEqual(metrics.Standard.LogLoss, metrics.Loss, 1e-4, "ML.NET's log-loss (ONNX) is TorchSharp's L(w)");
+        Assert.AreEqual("per-example trick", metrics.Fisher!.Method);
+        Assert.IsTrue(metrics.Fisher.EmpiricalTrace > 0 && double.IsFinite(metrics.HessianEigenvalues.Single().Value) && double.IsFinite(metrics.Sam.Single().Value));
+    }
+
+    [TestMethod]
     public void BadInputGetsAClearError()
     {
         var (ml, model, data) = Trained();

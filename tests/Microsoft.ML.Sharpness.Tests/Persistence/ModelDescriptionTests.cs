@@ -21,6 +21,23 @@ public sealed class ModelDescriptionTests
     }
 
     [TestMethod]
+    public void TheNetworkShapeCarriesTheWideResNetSettingsAndOnlyWhatItsArchitectureReads()
+    {
+        var wide = new SamImageClassifierModelInfo
+        {
+            Channels = 3, Height = 32, Width = 32, ClassNames = new[] { "a", "b" },
+            Training = new TrainingSettings { Architecture = ImageClassifierArchitecture.WideResNet, WideResNetDepth = 28, WideResNetWidth = 10, WideResNetDropout = 0.3f },
+        };
+        var read = SamImageClassifierModelInfo.FromJson(wide.ToJson()).NetworkShape;
+        Assert.AreEqual((28, 10, 0.3f), (read.WideResNetDepth, read.WideResNetWidth, read.WideResNetDropout));
+        StringAssert.Contains(read.Describe(), "WRN-28-10, dropout 0.3");
+
+        // A ConvNet trained with other (unread) ResNet or wide-ResNet settings is the same network.
+        var convNet = wide with { Training = new TrainingSettings { Architecture = ImageClassifierArchitecture.ConvNet, WideResNetDepth = 28, ResNetBlocksPerStage = 5 } };
+        Assert.AreEqual(new Sharpness.Networks.NetworkShape(ImageClassifierArchitecture.ConvNet, 3, 32, 32, 2), convNet.NetworkShape);
+    }
+
+    [TestMethod]
     public void AVersionOneDescriptionWithTopLevelSettingsIsRead()
     {
         const string versionOne = """

@@ -13,18 +13,23 @@ public sealed class SaveLoadTests
     }
 
     [TestMethod]
-    [DataRow(ImageClassifierArchitecture.ConvNet)]
-    [DataRow(ImageClassifierArchitecture.Mlp)]
-    [DataRow(ImageClassifierArchitecture.ResNet)]
-    public void SavedPipelineLoadsInAFreshContextAndScoresIdentically(ImageClassifierArchitecture architecture)
+    [DataRow(ImageClassifierArchitecture.ConvNet, 1, 8, 64)]
+    [DataRow(ImageClassifierArchitecture.Mlp, 1, 8, 64)]
+    [DataRow(ImageClassifierArchitecture.ResNet, 1, 8, 64)]
+    [DataRow(ImageClassifierArchitecture.ResNet18, 3, 16, 16)] // the 3×3 stem; few rows for ResNet-18's cost
+    [DataRow(ImageClassifierArchitecture.ResNet18, 3, 64, 16)] // the 7×7/2 stem and padded max-pool
+    [DataRow(ImageClassifierArchitecture.WideResNet, 3, 16, 64)]
+    public void SavedPipelineLoadsInAFreshContextAndScoresIdentically(ImageClassifierArchitecture architecture, int channels, int side, int count)
     {
         var ml = new MLContext(seed: 1);
-        var rows = SyntheticImages.Rows(64, 4, seed: 2);
-        var data = ml.Data.LoadFromEnumerable(rows);
+        var rows = SyntheticImages.Rows(count, 4, seed: 2, channels: channels, side: side);
+        var schema = SyntheticImages.Schema(channels, side);
+        var data = ml.Data.LoadFromEnumerable(rows, schema);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions
             {
-                Architecture = architecture, ResNetBlocksPerStage = 1, Epochs = 2, BatchSize = 16, NumberOfThreads = 1,
+                // WRN-10-1: its first block has the identity shortcut
+                Architecture = architecture, ResNetBlocksPerStage = 1, WideResNetDepth = 10, WideResNetWidth = 1, Epochs = 2, BatchSize = 16, NumberOfThreads = 1,
             }))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
         var model = pipeline.Fit(data);
@@ -38,9 +43,9 @@ public sealed class SaveLoadTests
             var loaded = loadingContext.Model.Load(path, out var inputSchema);
             Assert.AreEqual("Features", inputSchema["Features"].Name);
 
-            var loadedData = loadingContext.Data.LoadFromEnumerable(rows);
+            var loadedData = loadingContext.Data.LoadFromEnumerable(rows, schema);
             float[][] viaTransform = Scores(loaded.Transform(loadedData));
-            var engine = loadingContext.Model.CreatePredictionEngine<SyntheticImages.Row, Prediction>(loaded);
+            var engine = loadingContext.Model.CreatePredictionEngine<SyntheticImages.Row, Prediction>(loaded, inputSchemaDefinition: schema);
             for (int i = 0; i < rows.Length; i++)
             {
                 CollectionAssert.AreEqual(fresh[i], viaTransform[i], $"row {i} via Transform");
@@ -48,6 +53,8 @@ public sealed class SaveLoadTests
                 CollectionAssert.AreEqual(fresh[i], prediction.Score, $"row {i} via PredictionEngine");
                 Assert.AreEqual($"class{Array.IndexOf(prediction.Score, prediction.Score.Max())}", prediction.PredictedLabel, "the predicted label is the most probable class's name");
             }
+            using var rebuilt = SamImageClassifierModel.FromTransformer(loaded);
+            Assert.AreEqual(SamImageClassifierModel.FromTransformer(model).Info.NetworkShape, rebuilt.Info.NetworkShape, "the saved description rebuilds the same network");
         }
         finally
         {
@@ -85,21 +92,26 @@ public sealed class SaveLoadTests
     }
 
     [TestMethod]
-    [DataRow(ImageClassifierArchitecture.ConvNet)]
-    [DataRow(ImageClassifierArchitecture.Mlp)]
-    [DataRow(ImageClassifierArchitecture.ResNet)]
-    public void OnnxScoresMatchTorchSharpScores(ImageClassifierArchitecture architecture)
+    [DataRow(ImageClassifierArchitecture.ConvNet, 1, 8, 40)]
+    [DataRow(ImageClassifierArchitecture.Mlp, 1, 8, 40)]
+    [DataRow(ImageClassifierArchitecture.ResNet, 1, 8, 40)]
+    [DataRow(ImageClassifierArchitecture.ResNet18, 3, 16, 16)]
+    [DataRow(ImageClassifierArchitecture.ResNet18, 3, 64, 16)]
+    [DataRow(ImageClassifierArchitecture.WideResNet, 3, 16, 40)]
+    public void OnnxScoresMatchTorchSharpScores(ImageClassifierArchitecture architecture, int channels, int side, int count)
     {
         var ml = new MLContext(seed: 1);
-        var rows = SyntheticImages.Rows(40, 4, seed: 6);
-        var data = SyntheticImages.Keyed(ml, rows);
+        var rows = SyntheticImages.Rows(count, 4, seed: 6, channels: channels, side: side);
+        var data = SyntheticImages.Keyed(ml, rows, SyntheticImages.Schema(channels, side));
         var trained = ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions
         {
-            Architecture = architecture, ResNetBlocksPerStage = 1, Epochs = 2, BatchSize = 8, NumberOfThreads = 1,
+            // the wide ResNet with dropout, which its ONNX graph (inference) leaves out
+            Architecture = architecture, ResNetBlocksPerStage = 1, WideResNetDepth = 10, WideResNetWidth = 2, WideResNetDropout = 0.3f,
+            Epochs = 2, BatchSize = 8, NumberOfThreads = 1,
         }).Fit(data);
 
         float[][] onnx = Scores(trained.Transform(data));
-        using var images = tensor(rows.SelectMany(r => r.Features).ToArray(), new long[] { rows.Length, 1, 8, 8 });
+        using var images = tensor(rows.SelectMany(r => r.Features).ToArray(), new long[] { rows.Length, channels, side, side });
         using var probabilities = trained.Model.PredictProbabilities(images);
         float[] torch = probabilities.data<float>().ToArray();
         double maxDifference = 0;

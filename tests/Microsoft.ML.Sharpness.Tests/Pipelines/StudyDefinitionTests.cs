@@ -54,7 +54,7 @@ public sealed class StudyDefinitionTests
     {
         var settings = new TrainingSettings
         {
-            Architecture = ImageClassifierArchitecture.ResNet, ResNetBlocksPerStage = 2, Optimizer = SharpnessOptimizer.AdaptiveSam, Rho = 0.5f,
+            Architecture = ImageClassifierArchitecture.ResNet, ResNetBlocksPerStage = 2, WideResNetDepth = 22, WideResNetWidth = 4, WideResNetDropout = 0.3f, Optimizer = SharpnessOptimizer.AdaptiveSam, Rho = 0.5f,
             AdaptiveEta = 0.02f, SharpnessBatchSize = 16, LearningRate = 0.2f, Momentum = 0.5f, Nesterov = true, WeightDecay = 1e-3f,
             LearningRateSchedule = LearningRateSchedule.Step, StepEpochs = 3, StepGamma = 0.5f, Epochs = 7, BatchSize = 64, LabelSmoothing = 0.1f, Seed = 9,
             BaseOptimizer = BaseOptimizer.AdamW, Beta1 = 0.8f, Beta2 = 0.99f, AdamEpsilon = 1e-6f, GradientClipNorm = 1f,

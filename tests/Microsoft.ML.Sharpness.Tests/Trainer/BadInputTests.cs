@@ -102,6 +102,10 @@ public sealed class BadInputTests
     [DataRow(nameof(SamImageClassifierOptions.LearningRate), 0.0)]
     [DataRow(nameof(SamImageClassifierOptions.SharpnessBatchSize), 1)]
     [DataRow(nameof(SamImageClassifierOptions.Momentum), 1.0)]
+    [DataRow(nameof(SamImageClassifierOptions.WideResNetDepth), 12)]
+    [DataRow(nameof(SamImageClassifierOptions.WideResNetDepth), 4)]
+    [DataRow(nameof(SamImageClassifierOptions.WideResNetWidth), 0)]
+    [DataRow(nameof(SamImageClassifierOptions.WideResNetDropout), 1.0)]
     public void InvalidOptionsAreNamed(string option, double value)
     {
         var options = new SamImageClassifierOptions();
@@ -109,6 +113,13 @@ public sealed class BadInputTests
         property.SetValue(options, Convert.ChangeType(value, property.PropertyType));
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SamImageClassifier(options));
         AssertMessage(error, $"SamImageClassifierOptions.{option} is", "expected");
+    }
+
+    [TestMethod]
+    public void AWideResNetDepthThatIsNot6nPlus4SaysWhatIsExpected()
+    {
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Trainer(o => { o.Architecture = ImageClassifierArchitecture.WideResNet; o.WideResNetDepth = 20; }));
+        AssertMessage(error, "SamImageClassifierOptions.WideResNetDepth is 20", "6n + 4", "10, 16, 22, 28");
     }
 
     [TestMethod]
