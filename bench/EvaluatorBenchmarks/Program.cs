@@ -15,8 +15,10 @@ using static TorchSharp.torch;
 // Side by side, round by round:
 //   -- hessian [--rows 256] [--iterations 5] [--tolerance 1e-3] [--rounds 7]   top Hessian eigenvalue vs PyTorch (HessianComparison.cs)
 //   -- scoring [--rows 1000] [--batch 256] [--rounds 11]                      ML.NET scoring vs TorchSharp inference (ScoringThroughput.cs)
+//   -- double-backward [--timing-rows 256] [--repeats 7]                      libtorch's conv double backward and ours vs float64, and their cost (DoubleBackwardCheck.cs)
 if (args.Length > 0 && args[0] == "hessian") { HessianComparison.Run(args[1..]); return; }
 if (args.Length > 0 && args[0] == "scoring") { ScoringThroughput.Run(args[1..]); return; }
+if (args.Length > 0 && args[0] == "double-backward") { DoubleBackwardCheck.Run(args[1..]); return; }
 int threads = Option("--threads", 2), fisherRows = Option("--fisher-rows", 200);
 string? export = args.SkipWhile(a => a != "--export").Skip(1).FirstOrDefault();
 var architecture = Enum.Parse<ImageClassifierArchitecture>(args.SkipWhile(a => a != "--architecture").Skip(1).FirstOrDefault() ?? "ConvNet", ignoreCase: true);
