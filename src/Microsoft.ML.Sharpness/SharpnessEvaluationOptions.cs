@@ -43,8 +43,8 @@ public enum HessianTraceEstimator
 
 /// <summary>
 /// Settings of <see cref="SharpnessEvaluationCatalog.EvaluateWithSharpness"/>. With the defaults the ConvNet on 1000 rows of
-/// 28×28 images takes about a minute and a half on 2 CPU cores, two thirds of it for the Hessian measures; docs/evaluator.md
-/// lists what each measure costs.
+/// 28×28 images takes about 70 s on 2 CPU cores, more than half of it for the Hessian measures; docs/evaluator.md and
+/// docs/benchmarks.md list what each measure costs.
 /// </summary>
 public sealed class SharpnessEvaluationOptions
 {
