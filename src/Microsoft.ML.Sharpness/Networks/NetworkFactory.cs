@@ -68,20 +68,28 @@ internal static class NetworkFactory
             ("stem_bn", BatchNorm2d(16)),
             ("stem_relu", ReLU()),
         };
-        long channels = 16;
-        int[] widths = { 16, 32, 64 };
-        for (int stage = 0; stage < widths.Length; stage++)
-        {
-            for (int block = 0; block < shape.ResNetBlocksPerStage; block++)
-            {
-                int stride = stage > 0 && block == 0 ? 2 : 1;
-                layers.Add(($"stage{stage + 1}_{block}", new ResidualBlock($"stage{stage + 1}_{block}", channels, widths[stage], stride)));
-                channels = widths[stage];
-            }
-        }
+        long channels = AddBasicBlockStages(layers, 16, new long[] { 16, 32, 64 }, shape.ResNetBlocksPerStage);
         layers.Add(("pool", new GlobalAveragePool("pool")));
         layers.Add(("classifier", Linear(channels, shape.Classes)));
         return Sequential(layers);
+    }
+
+    /// <summary>
+    /// Appends stages of basic residual blocks named stage{s}_{b}, one stage per width, the first block of every stage after the
+    /// first with stride 2 (He et al. 2016); returns the channels of the last block.
+    /// </summary>
+    private static long AddBasicBlockStages(List<(string, Module<Tensor, Tensor>)> layers, long channels, long[] widths, int blocksPerStage)
+    {
+        for (int stage = 0; stage < widths.Length; stage++)
+        {
+            for (int block = 0; block < blocksPerStage; block++)
+            {
+                string name = $"stage{stage + 1}_{block}";
+                layers.Add((name, new ResidualBlock(name, channels, widths[stage], stride: stage > 0 && block == 0 ? 2 : 1)));
+                channels = widths[stage];
+            }
+        }
+        return channels;
     }
 
     /// <summary>Inputs at least this many pixels high and wide get ResNet-18's ImageNet stem (7×7/2 conv, 3×3/2 max-pool); smaller ones the 3×3/1 stem.</summary>
@@ -105,17 +113,7 @@ internal static class NetworkFactory
             ("stem_relu", ReLU()),
         };
         if (imageNetStem) layers.Add(("stem_pool", MaxPool2d(3, stride: 2, padding: 1)));
-        long channels = 64;
-        int[] widths = { 64, 128, 256, 512 };
-        for (int stage = 0; stage < widths.Length; stage++)
-        {
-            for (int block = 0; block < 2; block++)
-            {
-                int stride = stage > 0 && block == 0 ? 2 : 1;
-                layers.Add(($"stage{stage + 1}_{block}", new ResidualBlock($"stage{stage + 1}_{block}", channels, widths[stage], stride)));
-                channels = widths[stage];
-            }
-        }
+        long channels = AddBasicBlockStages(layers, 64, new long[] { 64, 128, 256, 512 }, blocksPerStage: 2);
         layers.Add(("pool", new GlobalAveragePool("pool")));
         layers.Add(("classifier", Linear(channels, shape.Classes)));
         return Sequential(layers);
