@@ -78,7 +78,7 @@ internal sealed class NetworkLossSurface : LossSurface
     /// <inheritdoc/>
     public override Tensor HessianVectorProduct(Tensor v)
     {
-        CheckVector(v);
+        weights.CheckVector(v);
         Tensor product = zeros(Dimension);
         foreach (var (start, length) in RowChunks.Of(Rows))
         {
@@ -95,10 +95,4 @@ internal sealed class NetworkLossSurface : LossSurface
 
     private Tensor ChunkLossSum(long start, long length) =>
         nn.functional.cross_entropy(network.call(images.narrow(0, start, length)), labels.narrow(0, start, length), reduction: nn.Reduction.Sum);
-
-    private void CheckVector(Tensor v)
-    {
-        if (v.dim() != 1 || v.shape[0] != Dimension)
-            throw new ArgumentException($"Expected a vector of {Dimension} entries (one per parameter); got shape [{string.Join(", ", v.shape)}].");
-    }
 }

@@ -70,7 +70,8 @@ internal sealed class NetworkWeights
         }
     }
 
-    private void CheckVector(Tensor v)
+    /// <summary>Throws unless <paramref name="v"/> is a vector of <see cref="Dimension"/> entries.</summary>
+    public void CheckVector(Tensor v)
     {
         if (v.dim() != 1 || v.shape[0] != Dimension)
             throw new ArgumentException($"Expected a vector of {Dimension} entries (one per parameter); got shape [{string.Join(", ", v.shape)}].");

@@ -51,14 +51,9 @@ internal sealed class PreActivationBlock : Module<Tensor, Tensor>
     public Tensor Combine(Tensor input, Func<nn.Module, Tensor, Tensor> apply)
     {
         using var scope = NewDisposeScope();
-        static Tensor Chain(IReadOnlyList<(string Name, nn.Module Layer)> path, Tensor x, Func<nn.Module, Tensor, Tensor> apply)
-        {
-            foreach (var (_, layer) in path) x = apply(layer, x);
-            return x;
-        }
-        Tensor activated = Chain(PreActivation, input, apply);
-        Tensor residual = Chain(MainPath, activated, apply);
-        Tensor skip = shortcut is null ? input : Chain(ShortcutPath, activated, apply);
+        Tensor activated = LayerPath.Apply(PreActivation, input, apply);
+        Tensor residual = LayerPath.Apply(MainPath, activated, apply);
+        Tensor skip = shortcut is null ? input : LayerPath.Apply(ShortcutPath, activated, apply);
         return (residual + skip).MoveToOuterDisposeScope();
     }
 

@@ -40,13 +40,7 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>
     public Tensor Combine(Tensor input, Func<nn.Module, Tensor, Tensor> apply)
     {
         using var scope = NewDisposeScope();
-        Tensor Chain(IReadOnlyList<(string Name, nn.Module Layer)> path)
-        {
-            Tensor x = input;
-            foreach (var (_, layer) in path) x = apply(layer, x);
-            return x;
-        }
-        return functional.relu(Chain(MainPath) + Chain(ShortcutPath)).MoveToOuterDisposeScope();
+        return functional.relu(LayerPath.Apply(MainPath, input, apply) + LayerPath.Apply(ShortcutPath, input, apply)).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)

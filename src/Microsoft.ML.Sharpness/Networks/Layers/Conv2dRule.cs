@@ -24,10 +24,11 @@ internal sealed class Conv2dRule : LayerRule<Conv2d>
     /// <summary>
     /// Libtorch's convolution with second derivatives from first-order convolution kernels only (<see cref="SecondOrderConvolution"/>)
     /// when x depends on the parameters: libtorch 2.10's CPU convolution double backward is wrong for stacked convolutions
-    /// (docs/known-issues.md). Otherwise (the first layer) libtorch's convolution, whose second derivatives are right when
-    /// none flows to its input.
+    /// (docs/known-issues.md). Otherwise (the first layer, or groups and other padding modes) libtorch's convolution, whose
+    /// second derivatives are right when none flows to its input.
     /// </summary>
-    protected override Tensor SecondOrder(Conv2d conv, Tensor x) => SecondOrderConvolution.Convolve(conv, x);
+    protected override Tensor SecondOrder(Conv2d conv, Tensor x) =>
+        x.requires_grad && IsPlain(conv) ? SecondOrderConvolution.Convolve(conv, x) : conv.call(x);
 
     protected override bool SupportsPerRowGradients(Conv2d conv) => IsPlain(conv);
 

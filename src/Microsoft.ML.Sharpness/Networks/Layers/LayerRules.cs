@@ -33,6 +33,13 @@ internal static class LayerRules
     public static Tensor SecondOrderForward(nn.Module layer, Tensor input) =>
         Find(layer) is { } rule ? rule.SecondOrderForward(layer, input) : ((nn.Module<Tensor, Tensor>)layer).call(input);
 
+    /// <summary>Adds the nodes of a block's chain of layers (names relative to the block's <paramref name="prefix"/>) reading <paramref name="input"/>; returns the output name.</summary>
+    public static string ExportOnnx(IReadOnlyList<(string Name, nn.Module Layer)> path, OnnxGraphBuilder graph, string input, string prefix)
+    {
+        foreach (var (name, layer) in path) input = ExportOnnx(layer, graph, input, Child(prefix, name));
+        return input;
+    }
+
     /// <summary>Whether every layer of <paramref name="network"/> that owns parameters has a per-row gradient rule.</summary>
     public static bool HavePerRowGradients(nn.Module network) =>
         ParameterOwners(network).All(layer => Find(layer)?.HasPerRowGradients(layer) == true);

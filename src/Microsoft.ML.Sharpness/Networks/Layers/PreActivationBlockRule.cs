@@ -8,14 +8,9 @@ internal sealed class PreActivationBlockRule : LayerRule<PreActivationBlock>
 {
     protected override string Export(PreActivationBlock block, OnnxGraphBuilder graph, string input, string prefix)
     {
-        string Chain(IReadOnlyList<(string Name, nn.Module Layer)> path, string x)
-        {
-            foreach (var (name, layer) in path) x = LayerRules.ExportOnnx(layer, graph, x, LayerRules.Child(prefix, name));
-            return x;
-        }
-        string activated = Chain(block.PreActivation, input);
-        string skip = block.ShortcutPath.Count == 0 ? input : Chain(block.ShortcutPath, activated);
-        return graph.AddNode("Add", new[] { Chain(block.MainPath, activated), skip });
+        string activated = LayerRules.ExportOnnx(block.PreActivation, graph, input, prefix);
+        string skip = block.ShortcutPath.Count == 0 ? input : LayerRules.ExportOnnx(block.ShortcutPath, graph, activated, prefix);
+        return graph.AddNode("Add", new[] { LayerRules.ExportOnnx(block.MainPath, graph, activated, prefix), skip });
     }
 
     protected override Tensor SecondOrder(PreActivationBlock block, Tensor input) =>

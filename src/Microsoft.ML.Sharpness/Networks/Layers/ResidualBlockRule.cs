@@ -8,13 +8,10 @@ internal sealed class ResidualBlockRule : LayerRule<ResidualBlock>
 {
     protected override string Export(ResidualBlock block, OnnxGraphBuilder graph, string input, string prefix)
     {
-        string Chain(IReadOnlyList<(string Name, nn.Module Layer)> path)
+        string sum = graph.AddNode("Add", new[]
         {
-            string x = input;
-            foreach (var (name, layer) in path) x = LayerRules.ExportOnnx(layer, graph, x, LayerRules.Child(prefix, name));
-            return x;
-        }
-        string sum = graph.AddNode("Add", new[] { Chain(block.MainPath), Chain(block.ShortcutPath) });
+            LayerRules.ExportOnnx(block.MainPath, graph, input, prefix), LayerRules.ExportOnnx(block.ShortcutPath, graph, input, prefix),
+        });
         return graph.AddNode("Relu", new[] { sum });
     }
 

@@ -16,12 +16,9 @@ namespace Microsoft.ML.Sharpness.Networks.Layers;
 /// </summary>
 internal static class SecondOrderConvolution
 {
-    /// <summary>conv(x) with the parameters of <paramref name="conv"/>; libtorch's own convolution when x needs no gradient
-    /// (its second derivatives are then right) or the layer uses groups or non-zero padding modes.</summary>
+    /// <summary>conv(x) with the parameters of <paramref name="conv"/> (zero padding, groups = 1: <see cref="Conv2dRule"/> decides when).</summary>
     public static Tensor Convolve(Conv2d conv, Tensor x)
     {
-        if (!x.requires_grad || conv.groups != 1 || conv.padding_type is not null || conv.padding_mode != TorchSharp.PaddingModes.Zeros)
-            return conv.call(x);
         var geometry = new Geometry(conv.stride, conv.padding!, conv.dilation, conv.weight!.shape[2..], x.shape[2..]);
         Tensor y = Forward.apply(x, conv.weight!, geometry);
         return conv.bias is { } bias ? y + bias.view(1, -1, 1, 1) : y;
