@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Microsoft.ML.Sharpness;
 using Microsoft.ML.Sharpness.Benchmarks;
 using Microsoft.ML.Sharpness.Data;
@@ -42,8 +43,8 @@ Func<double> Trainer(SharpnessOptimizer optimizer, int m = 0)
     {
         Optimizer = optimizer, SharpnessBatchSize = m, Epochs = 1, BatchSize = BatchSize,
         LearningRateSchedule = LearningRateSchedule.Constant, LearningRate = 0.01f,
-    }, _ => { });
-    return () => loop.Run(network, data, null, CPU)[0].Seconds;
+    }, seed: 1, MLHost.Of(new MLContext()), _ => { }, _ => { });
+    return () => loop.Run(network, data, null, CPU, checkpoint: null).History[0].Seconds;
 }
 
 Func<double> Hand()

@@ -49,6 +49,9 @@ public sealed record SamImageClassifierModelInfo
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<TrainingEpochReport> TrainingHistory { get; init; } = Array.Empty<TrainingEpochReport>();
 
+    /// <summary>With early stopping (<see cref="TrainingSettings.EarlyStoppingPatience"/>): the epoch whose weights the model holds; otherwise null (the last epoch's).</summary>
+    public int? BestEpoch { get; init; }
+
     /// <summary>The shape of the network this model describes.</summary>
     [JsonIgnore]
     public NetworkShape NetworkShape => NetworkShape.Of(Training, Channels, Height, Width, ClassNames.Count);

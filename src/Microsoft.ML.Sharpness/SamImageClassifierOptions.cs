@@ -29,7 +29,10 @@ public sealed class SamImageClassifierOptions : TrainingSettings
     /// <summary>The output key column of the most probable class, with the label's key values. Default "PredictedLabel".</summary>
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
-    /// <summary>Optional validation data in the same schema as the training data; its loss and accuracy are reported every epoch.</summary>
+    /// <summary>
+    /// Optional validation data in the same schema as the training data; its loss and accuracy are reported every epoch and drive
+    /// <see cref="TrainingSettings.EarlyStoppingPatience"/>. Without it, <see cref="TrainingSettings.ValidationFraction"/> can hold rows out of the training data.
+    /// </summary>
     public IDataView? ValidationSet { get; set; }
 
     /// <summary>
@@ -39,6 +42,16 @@ public sealed class SamImageClassifierOptions : TrainingSettings
     /// the optimizer state (momentum) starts fresh. Default null.
     /// </summary>
     public ITransformer? InitialModel { get; set; }
+
+    /// <summary>
+    /// A folder for checkpoints: after every epoch the trainer saves (atomically, replacing the previous one) the weights, BatchNorm
+    /// statistics, optimizer state (momentum or Adam's moments), schedule position, random generators, early-stopping state and
+    /// history. A Fit with the same options and data whose folder holds a checkpoint resumes after its last finished epoch; on the
+    /// CPU with the same thread count the result is bit-identical to an uninterrupted run. A checkpoint made with other settings or
+    /// other data is refused with a message saying what differs. The folder is created if needed; the checkpoint stays after Fit
+    /// (delete the folder to start over). Default null: no checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
 
     /// <summary>Where to train. Default <see cref="TrainingDevice.Auto"/>.</summary>
     public TrainingDevice Device { get; set; } = TrainingDevice.Auto;
@@ -51,4 +64,7 @@ public sealed class SamImageClassifierOptions : TrainingSettings
 
     /// <summary>Receives a report after every epoch (in addition to <c>MLContext.Log</c>).</summary>
     public IProgress<TrainingEpochReport>? Progress { get; set; }
+
+    /// <summary>A shallow copy, taken at Fit so that changing these options afterwards cannot change or bypass a running Fit's checks.</summary>
+    internal SamImageClassifierOptions Copy() => (SamImageClassifierOptions)MemberwiseClone();
 }

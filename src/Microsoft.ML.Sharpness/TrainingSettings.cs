@@ -79,6 +79,34 @@ public enum LearningRateSchedule
     OneCycle,
 }
 
+/// <summary>Random transformations of each training batch (never of validation or evaluation rows); combine with <c>|</c>.</summary>
+[Flags]
+public enum ImageAugmentation
+{
+    /// <summary>The images as they are.</summary>
+    None = 0,
+    /// <summary>
+    /// Random crop and horizontal flip, as in the SAM paper's CIFAR runs (He et al. 2016): each image is zero-padded by
+    /// <see cref="TrainingSettings.AugmentationPadding"/> pixels on every side, cropped back to its size at a uniformly random offset,
+    /// and mirrored left–right with probability ½.
+    /// </summary>
+    CropAndFlip = 1,
+    /// <summary>
+    /// Cutout (DeVries and Taylor 2017): a <see cref="TrainingSettings.CutoutSize"/>-pixel square at a uniformly random centre (clipped
+    /// at the borders) set to 0 in every channel, after the crop and flip when both are on.
+    /// </summary>
+    Cutout = 2,
+}
+
+/// <summary>What early stopping watches on the validation rows.</summary>
+public enum EarlyStoppingMetric
+{
+    /// <summary>Validation accuracy; an epoch improves when it is higher than the best so far (ML.NET's image classifier's default).</summary>
+    ValidationAccuracy,
+    /// <summary>Validation cross-entropy; an epoch improves when it is lower than the best so far.</summary>
+    ValidationLoss,
+}
+
 /// <summary>
 /// What a training run is, independent of where its data come from: the network, the optimizer and its hyperparameters, the
 /// schedule and the seed. <see cref="SamImageClassifierOptions"/> derives from it; a trained model keeps a copy
@@ -171,8 +199,38 @@ public class TrainingSettings
     /// <summary>Label smoothing of the training cross-entropy (0 = none). Default 0.</summary>
     public float LabelSmoothing { get; set; }
 
-    /// <summary>Seed of weight initialization and shuffling. Default 1. The same seed, data and thread count give identical weights on the CPU.</summary>
-    public int Seed { get; set; } = 1;
+    /// <summary>
+    /// Seed of weight initialization, shuffling, augmentation, dropout and the validation split. Default null: the MLContext's seed
+    /// (<c>new MLContext(seed)</c>), or 1 when the context has none, so that runs repeat by default; the trained model records the seed
+    /// used. The same seed, data and thread count give identical weights on the CPU.
+    /// </summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Random transformations of the training batches, applied on the training device. Default <see cref="ImageAugmentation.None"/>.</summary>
+    public ImageAugmentation Augmentation { get; set; }
+
+    /// <summary>Zero padding, in pixels on each side, before <see cref="ImageAugmentation.CropAndFlip"/>'s random crop; at most the image's height and width. Default 4.</summary>
+    public int AugmentationPadding { get; set; } = 4;
+
+    /// <summary>The side, in pixels, of <see cref="ImageAugmentation.Cutout"/>'s square; at most the image's larger side. Default 8 (DeVries and Taylor use 16 for 32×32 CIFAR-10).</summary>
+    public int CutoutSize { get; set; } = 8;
+
+    /// <summary>
+    /// The fraction of the training rows held out for validation when no <see cref="SamImageClassifierOptions.ValidationSet"/> is given:
+    /// a stratified, seeded split (each class keeps this share of its rows, rounded, at least one row of any class that has two), in
+    /// [0, 1). Default 0: train on every row.
+    /// </summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>
+    /// Early stopping: stop when <see cref="EarlyStoppingMetric"/> has not improved for this many epochs, and keep the weights (and
+    /// BatchNorm statistics) of the best epoch. Needs validation rows (<see cref="SamImageClassifierOptions.ValidationSet"/> or
+    /// <see cref="ValidationFraction"/>). Default 0: train all <see cref="Epochs"/> and keep the last weights.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>What <see cref="EarlyStoppingPatience"/> watches. Default <see cref="Sharpness.EarlyStoppingMetric.ValidationAccuracy"/>.</summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; set; }
 
     /// <summary>A copy holding only these settings (not the derived options' data, columns or callbacks).</summary>
     public TrainingSettings CopySettings() =>

@@ -20,6 +20,13 @@ internal sealed class ImageTensors : IDisposable
 
     public long Count => Labels.shape[0];
 
+    /// <summary>A copy of the rows <paramref name="rows"/>, in that order.</summary>
+    public ImageTensors Select(long[] rows)
+    {
+        using Tensor index = tensor(rows, device: Labels.device);
+        return new ImageTensors(Features.index_select(0, index), Labels.index_select(0, index));
+    }
+
     /// <summary>Reads every row; rejects missing labels and NaN or infinite pixel values with the row number.</summary>
     public static ImageTensors Load(IDataView data, string featureColumnName, string labelColumnName, ImageColumns columns, Device device, string dataName)
     {

@@ -1,4 +1,5 @@
 using Microsoft.ML.Sharpness.Data;
+using Microsoft.ML.Sharpness.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Evaluation;
@@ -8,10 +9,10 @@ internal static class EvaluationRows
 {
     /// <summary>Transforms the first <paramref name="maxRows"/> rows of <paramref name="data"/> with <paramref name="model"/> and reads its
     /// feature and label columns; <paramref name="scored"/> is the transformed view (for ML.NET's own evaluator).</summary>
-    public static ImageTensors Load(MLContext mlContext, ITransformer model, SamImageClassifierModelInfo info, IDataView data, int maxRows, string dataName,
+    public static ImageTensors Load(MLHost host, ITransformer model, SamImageClassifierModelInfo info, IDataView data, int maxRows, string dataName,
         out IDataView scored)
     {
-        scored = model.Transform(mlContext.Data.TakeRows(data, maxRows));
+        scored = model.Transform(host.Data.TakeRows(data, maxRows));
         if (scored.Schema.GetColumnOrNull(info.LabelColumnName) is null)
             throw new ArgumentOutOfRangeException(nameof(data),
                 $"The label column '{info.LabelColumnName}' that the classifier was trained on is not in the {dataName} (after the pipeline's transforms). " +

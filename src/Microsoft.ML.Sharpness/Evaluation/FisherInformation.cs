@@ -18,7 +18,8 @@ internal static class FisherInformation
     /// <param name="labels">Class indices [N].</param>
     /// <param name="modelSamples">0 for the exact model Fisher (one backward pass per class); S &gt; 0 for S sampled labels per row.</param>
     /// <param name="seed">Seeds the sampled labels.</param>
-    public static FisherResult Compute(PerExampleGradients gradients, Tensor images, Tensor labels, int modelSamples, long seed)
+    /// <param name="throwIfCanceled">Runs before each chunk of rows.</param>
+    public static FisherResult Compute(PerExampleGradients gradients, Tensor images, Tensor labels, int modelSamples, long seed, Action? throwIfCanceled = null)
     {
         long rows = images.shape[0];
         using var generator = new Generator((ulong)seed);
@@ -26,6 +27,7 @@ internal static class FisherInformation
         var modelPerSample = new double[Math.Max(modelSamples, 0)];
         foreach (var (start, length) in RowChunks.Of(rows))
         {
+            throwIfCanceled?.Invoke();
             using var scope = NewDisposeScope();
             Tensor chunkLabels = labels.narrow(0, start, length);
             Tensor chunk = images.narrow(0, start, length);

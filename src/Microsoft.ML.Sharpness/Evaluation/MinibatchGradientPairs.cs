@@ -14,7 +14,7 @@ internal readonly record struct MinibatchGradientResult(Estimate LocalGeneraliza
 internal static class MinibatchGradientPairs
 {
     public static MinibatchGradientResult Compute(nn.Module<Tensor, Tensor> network, Tensor images, Tensor labels, Tensor fullGradient,
-        int batchSize, int pairs, long seed)
+        int batchSize, int pairs, long seed, Action? throwIfCanceled = null)
     {
         long rows = images.shape[0];
         if (2L * batchSize > rows)
@@ -25,6 +25,7 @@ internal static class MinibatchGradientPairs
         var noise = new List<double>();
         for (int pair = 0; pair < pairs; pair++)
         {
+            throwIfCanceled?.Invoke();
             using var scope = NewDisposeScope();
             Tensor order = randperm(rows, generator: generator);
             Tensor first = Gradient(order.narrow(0, 0, batchSize)), second = Gradient(order.narrow(0, batchSize, batchSize));

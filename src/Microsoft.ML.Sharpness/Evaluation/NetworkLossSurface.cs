@@ -19,10 +19,15 @@ internal sealed class NetworkLossSurface : LossSurface
     private readonly IReadOnlyList<Parameter> parameters;
     private readonly Tensor images;
     private readonly Tensor labels;
+    private readonly Action throwIfCanceled;
 
-    /// <summary>The surface of <paramref name="network"/> (put in inference mode) over <paramref name="images"/> [N, C, H, W] and class indices <paramref name="labels"/> [N].</summary>
-    public NetworkLossSurface(nn.Module<Tensor, Tensor> network, Tensor images, Tensor labels)
+    /// <summary>
+    /// The surface of <paramref name="network"/> (put in inference mode) over <paramref name="images"/> [N, C, H, W] and class indices
+    /// <paramref name="labels"/> [N]; <paramref name="throwIfCanceled"/> runs before every evaluation of L, ∇L or H·v.
+    /// </summary>
+    public NetworkLossSurface(nn.Module<Tensor, Tensor> network, Tensor images, Tensor labels, Action? throwIfCanceled = null)
     {
+        this.throwIfCanceled = throwIfCanceled ?? (() => { });
         if (images.shape[0] == 0 || images.shape[0] != labels.shape[0])
             throw new ArgumentException($"Expected at least one row and as many labels as images; got {images.shape[0]} images and {labels.shape[0]} labels.");
         this.network = network;
@@ -48,6 +53,7 @@ internal sealed class NetworkLossSurface : LossSurface
     /// <inheritdoc/>
     public override double Loss(Tensor? delta = null)
     {
+        throwIfCanceled();
         using var perturbed = Perturb(delta);
         using var noGrad = no_grad();
         double sum = 0;
@@ -62,6 +68,7 @@ internal sealed class NetworkLossSurface : LossSurface
     /// <inheritdoc/>
     public override (double Loss, Tensor Gradient) LossAndGradient(Tensor? delta = null)
     {
+        throwIfCanceled();
         using var perturbed = Perturb(delta);
         Tensor gradient = zeros(Dimension);
         double sum = 0;
@@ -79,6 +86,7 @@ internal sealed class NetworkLossSurface : LossSurface
     public override Tensor HessianVectorProduct(Tensor v)
     {
         weights.CheckVector(v);
+        throwIfCanceled();
         Tensor product = zeros(Dimension);
         foreach (var (start, length) in RowChunks.Of(Rows))
         {

@@ -29,16 +29,17 @@ internal sealed class SharpnessEvaluator
 
     public SharpnessMetrics Evaluate(ITransformer model, IDataView data)
     {
+        var host = MLHost.Of(environment);
+        host.ThrowIfCanceled("EvaluateWithSharpness");
         using var lease = ModelLease.Of(model);
         var info = lease.Model.Info;
-        var mlContext = TorchRuntime.MLContextOf(environment, options.Seed);
         using IChannel channel = environment.Start("EvaluateWithSharpness");
         void Log(string message) => channel.Info(MessageSensitivity.None, message);
         TorchRuntime.Prepare(options.NumberOfThreads);
 
-        using var rows = EvaluationRows.Load(mlContext, model, info, data, options.MaxRows, "evaluation data", out IDataView scored);
-        var standard = mlContext.MulticlassClassification.Evaluate(scored, info.LabelColumnName, info.ScoreColumnName, info.PredictedLabelColumnName,
-            topKPredictionCount: options.TopKPredictionCount);
+        using var rows = EvaluationRows.Load(host, model, info, data, options.MaxRows, "evaluation data", out IDataView scored);
+        var standard = host.MulticlassClassification.Evaluate(scored, info.LabelColumnName, info.ScoreColumnName, info.PredictedLabelColumnName,
+            topKPredictionCount: Math.Min(options.TopKPredictionCount, info.ClassNames.Count)); // ML.NET's evaluator fails for k above the class count
 
         var network = lease.Model.Network;
         network.eval();
@@ -46,7 +47,8 @@ internal sealed class SharpnessEvaluator
         Log($"Evaluating {info.Training.Architecture} on {rows.Count} rows.");
         var seconds = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
-        var surface = new NetworkLossSurface(network, rows.Features, rows.Labels);
+        void ThrowIfCanceled() => host.ThrowIfCanceled("EvaluateWithSharpness");
+        var surface = new NetworkLossSurface(network, rows.Features, rows.Labels, ThrowIfCanceled);
         var start = surface.LossAndGradient();
         seconds["Loss"] = clock.Elapsed.TotalSeconds;
         var metrics = new SharpnessMetrics
@@ -59,7 +61,7 @@ internal sealed class SharpnessEvaluator
             WeightNorm = surface.Weights().norm().item<float>(),
         };
 
-        var context = new MeasureContext(options, network, rows, surface, start, Log);
+        var context = new MeasureContext(options, network, rows, surface, start, Log, ThrowIfCanceled);
         foreach (var measure in Measures.Where(m => (options.Measures & m.Kind) != 0))
         {
             clock.Restart();

@@ -34,10 +34,10 @@ internal sealed class LandscapeEvaluator
             throw new ArgumentException($"Only networks of the same shape interpolate; the first model is a {a.Info.NetworkShape.Describe()}, the second a {b.Info.NetworkShape.Describe()}.", nameof(modelB));
         using var log = environment.Start("InterpolateModels");
         Prepare();
-        var mlContext = MLContextOf();
-        using var rows = EvaluationRows.Load(mlContext, modelA, a.Info, data, options.MaxRows, "evaluation data", out _);
+        var host = MLHost.Of(environment);
+        using var rows = EvaluationRows.Load(host, modelA, a.Info, data, options.MaxRows, "evaluation data", out _);
         using var statisticsRows = options.BatchNorm == BatchNormAtInterpolation.Recompute && options.BatchNormData is { } bnData
-            ? EvaluationRows.Load(mlContext, modelA, a.Info, bnData, options.MaxRows, "BatchNorm data", out _)
+            ? EvaluationRows.Load(host, modelA, a.Info, bnData, options.MaxRows, "BatchNorm data", out _)
             : null;
         using var network = NetworkFactory.Create(a.Info.NetworkShape);
         var from = a.Network.state_dict();
@@ -46,6 +46,7 @@ internal sealed class LandscapeEvaluator
         var points = new List<LandscapePoint>();
         foreach (double alpha in alphas)
         {
+            host.ThrowIfCanceled("The model interpolation");
             Blend(network, from, to, alpha);
             if (options.BatchNorm == BatchNormAtInterpolation.Recompute)
                 BatchNormRecalibration.Run(network, (statisticsRows ?? rows).Features);
@@ -75,7 +76,8 @@ internal sealed class LandscapeEvaluator
         var classifier = lease.Model;
         using var log = environment.Start("RandomDirectionLandscape");
         Prepare();
-        using var rows = EvaluationRows.Load(MLContextOf(), model, classifier.Info, data, options.MaxRows, "evaluation data", out _);
+        var host = MLHost.Of(environment);
+        using var rows = EvaluationRows.Load(host, model, classifier.Info, data, options.MaxRows, "evaluation data", out _);
         var network = classifier.Network;
         var networkWeights = new NetworkWeights(network);
         var parameters = networkWeights.Parameters;
@@ -91,6 +93,7 @@ internal sealed class LandscapeEvaluator
         foreach (double y in second is null ? [0.0] : ys)
             foreach (double x in xs)
             {
+                host.ThrowIfCanceled("The loss landscape");
                 using var pointScope = NewDisposeScope();
                 Tensor at = weights + first * x;
                 if (second is not null) at = at + second * y;
@@ -128,6 +131,4 @@ internal sealed class LandscapeEvaluator
         [.. Enumerable.Range(0, options.Points).Select(i => from + (to - from) * i / (options.Points - 1))];
 
     private void Prepare() => TorchRuntime.Prepare(options.NumberOfThreads);
-
-    private MLContext MLContextOf() => TorchRuntime.MLContextOf(environment, options.Seed);
 }

@@ -20,12 +20,30 @@ internal static class ScoringChain
     public static TransformerChain<ITransformer> Create(IHostEnvironment environment, byte[] onnxModel, DataViewSchema trainingSchema, SamImageClassifierModelInfo info)
     {
         string logits = LogitsColumn(info);
-        var mlContext = TorchRuntime.MLContextOf(environment);
-        var onnx = mlContext.Transforms.ApplyOnnxModel(new[] { logits }, new[] { info.FeatureColumnName }, new MemoryStream(onnxModel))
-            .Fit(new EmptyDataView(trainingSchema));
+        var host = MLHost.Of(environment);
+        var onnx = OnnxScorer(host, onnxModel, logits, info.FeatureColumnName, trainingSchema);
         var predictor = IdentityPredictor(environment, onnx.GetOutputSchema(trainingSchema), info, logits);
-        var drop = mlContext.Transforms.DropColumns(logits).Fit(new EmptyDataView(predictor.GetOutputSchema(onnx.GetOutputSchema(trainingSchema))));
+        var drop = host.Transforms.DropColumns(logits).Fit(new EmptyDataView(predictor.GetOutputSchema(onnx.GetOutputSchema(trainingSchema))));
         return new TransformerChain<ITransformer>(onnx, predictor, drop);
+    }
+
+    /// <summary>
+    /// The OnnxTransformer in the user's context, on its <c>GpuDeviceId</c>. ML.NET falls back to the CPU (<c>FallbackToCpu</c>) only on
+    /// ONNX Runtime's own errors, not when its package has no CUDA provider at all (the CPU package); with <c>FallbackToCpu</c> that
+    /// case falls back too, in a context without a GPU setting (ML.NET reads the device from the context whatever the call says).
+    /// </summary>
+    private static ITransformer OnnxScorer(MLHost host, byte[] onnxModel, string logits, string features, DataViewSchema schema)
+    {
+        ITransformer In(TransformsCatalog transforms, int? gpu) => transforms.ApplyOnnxModel(new[] { logits }, new[] { features }, new MemoryStream(onnxModel), gpu, host.FallbackToCpu)
+            .Fit(new EmptyDataView(schema));
+        try
+        {
+            return In(host.Transforms, host.GpuDeviceId);
+        }
+        catch (EntryPointNotFoundException) when (host.GpuDeviceId is not null && host.FallbackToCpu)
+        {
+            return In(new MLContext(host.Seed).Transforms, gpu: null);
+        }
     }
 
     private static ITransformer IdentityPredictor(IHostEnvironment environment, DataViewSchema schema, SamImageClassifierModelInfo info, string logits)

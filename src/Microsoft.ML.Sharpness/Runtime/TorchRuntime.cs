@@ -16,7 +16,4 @@ internal static class TorchRuntime
         if (threads is int count) set_num_threads(count);
         return DeviceSelection.Select(device, fallbackToCpu, log ?? (_ => { }));
     }
-
-    /// <summary>The MLContext to build ML.NET components with: the environment itself when it is one, else a new one seeded with <paramref name="seed"/>.</summary>
-    public static MLContext MLContextOf(IHostEnvironment environment, int? seed = null) => environment as MLContext ?? new MLContext(seed);
 }

@@ -31,6 +31,21 @@ internal static class OptionsValidation
             "a depth 6n + 4 with n ≥ 1 blocks per group (10, 16, 22, 28, …)");
         Require.That(options.WideResNetWidth > 0, nameof(options.WideResNetWidth), options.WideResNetWidth, "a positive widening factor k");
         Require.That(options.WideResNetDropout >= 0 && options.WideResNetDropout < 1, nameof(options.WideResNetDropout), options.WideResNetDropout, "a dropout probability in [0, 1)");
+        Require.That(options.ValidationFraction >= 0 && options.ValidationFraction < 1, nameof(options.ValidationFraction), options.ValidationFraction,
+            "a fraction in [0, 1) of the training rows to hold out (0: none)");
+        Require.That(options.ValidationFraction == 0 || options.ValidationSet is null, nameof(options.ValidationFraction), options.ValidationFraction,
+            $"0 when a {nameof(options.ValidationSet)} is given (one source of validation rows)");
+        Require.That(options.EarlyStoppingPatience >= 0, nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience, "a number of epochs ≥ 0 (0 turns early stopping off)");
+        Require.That(options.EarlyStoppingPatience == 0 || options.ValidationSet is not null || options.ValidationFraction > 0,
+            nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience,
+            $"0 without validation rows: early stopping watches the validation set, so give a {nameof(options.ValidationSet)} or a {nameof(options.ValidationFraction)} > 0");
+        Require.Defined(options.EarlyStoppingMetric, nameof(options.EarlyStoppingMetric));
+        Require.That((options.Augmentation & ~(ImageAugmentation.CropAndFlip | ImageAugmentation.Cutout)) == 0, nameof(options.Augmentation), options.Augmentation,
+            "None, CropAndFlip, Cutout or CropAndFlip | Cutout");
+        Require.That(options.AugmentationPadding >= 0, nameof(options.AugmentationPadding), options.AugmentationPadding, "a padding ≥ 0 pixels");
+        Require.That(options.CutoutSize > 0, nameof(options.CutoutSize), options.CutoutSize, "a square side ≥ 1 pixel");
+        Require.That(options.CheckpointDirectory is null || !string.IsNullOrWhiteSpace(options.CheckpointDirectory), nameof(options.CheckpointDirectory),
+            options.CheckpointDirectory, "null (no checkpoints) or a folder");
         Require.That(options.NumberOfThreads is null or > 0, nameof(options.NumberOfThreads), options.NumberOfThreads, "null (TorchSharp's choice) or a positive thread count");
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
         Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));
@@ -44,6 +59,17 @@ internal static class OptionsValidation
             (nameof(options.ScoreColumnName), options.ScoreColumnName), (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName),
         })
             Require.That(!string.IsNullOrWhiteSpace(value), name, value, "a column name");
+    }
+
+    /// <summary>The options that depend on the images' size, checked once the feature column's H×W is known.</summary>
+    public static void CheckImageSize(SamImageClassifierOptions options, int height, int width)
+    {
+        if (options.Augmentation.HasFlag(ImageAugmentation.CropAndFlip))
+            Require.That(options.AugmentationPadding <= Math.Min(height, width), nameof(options.AugmentationPadding), options.AugmentationPadding,
+                $"at most the images' {height}×{width} size (a crop of a padding wider than the image would show only padding)");
+        if (options.Augmentation.HasFlag(ImageAugmentation.Cutout))
+            Require.That(options.CutoutSize <= Math.Max(height, width), nameof(options.CutoutSize), options.CutoutSize,
+                $"at most the images' larger side ({height}×{width} images)");
     }
 
     /// <summary>An option of one base optimizer set away from its default while another one trains would be silently ignored: rejected, naming both options.</summary>

@@ -38,56 +38,98 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
             "a key (MapValueToKey)");
         // Score is a known-size Vector<Single> like the features; PredictedLabel a key like the label. ML.NET's column-shape
         // constructor is internal, so the shapes come from copying those columns.
-        var mlContext = TorchRuntime.MLContextOf(environment);
-        return mlContext.Transforms.CopyColumns(options.ScoreColumnName, options.FeatureColumnName)
-            .Append(mlContext.Transforms.CopyColumns(options.PredictedLabelColumnName, options.LabelColumnName))
+        var transforms = MLHost.Of(environment).Transforms;
+        return transforms.CopyColumns(options.ScoreColumnName, options.FeatureColumnName)
+            .Append(transforms.CopyColumns(options.PredictedLabelColumnName, options.LabelColumnName))
             .GetOutputSchema(inputSchema);
     }
 
-    /// <summary>Trains on <paramref name="input"/> and returns the model; progress goes to <c>MLContext.Log</c> and <see cref="SamImageClassifierOptions.Progress"/>.</summary>
+    /// <summary>
+    /// Trains on <paramref name="input"/> and returns the model; progress goes to <c>MLContext.Log</c> and <see cref="SamImageClassifierOptions.Progress"/>.
+    /// The options are copied and checked again here. Throws <see cref="OperationCanceledException"/> when the context is canceled
+    /// (<see cref="MLContextExtensions.CancelExecution"/>).
+    /// </summary>
     public SamImageClassifierTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var options = this.options.Copy();
+        OptionsValidation.Check(options);
+        var host = MLHost.Of(environment);
+        host.ThrowIfCanceled("Training");
         var columns = ImageColumns.Inspect(input.Schema, options.FeatureColumnName, options.LabelColumnName);
+        OptionsValidation.CheckImageSize(options, columns.Height, columns.Width);
+        int seed = options.Seed ?? host.Seed ?? 1;
+        options.Seed = seed;
         using IChannel channel = environment.Start("SamImageClassifier");
         void Log(string message) => channel.Info(MessageSensitivity.None, message);
 
         Device device = TorchRuntime.Prepare(options.NumberOfThreads, options.Device, options.FallbackToCpu, Log);
-        using var train = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");
-        using var validation = LoadValidation(columns, device);
-        var shape = NetworkShape.Of(options, columns.Channels, columns.Height, columns.Width, columns.Classes);
-        Log($"Training a {shape.Describe()} with {StepDescription()} " +
-            $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}, on {device.type}.");
-
-        manual_seed(options.Seed);
-        var network = NetworkFactory.Create(shape);
-        if (options.InitialModel is { } initial)
-            WarmStart.CopyWeights(initial, network, shape, Log);
-        network.to(device);
-        var loop = new TrainingLoop(options, report =>
+        var (train, validation) = LoadData(options, input, columns, device, seed);
+        using (train)
+        using (validation)
         {
-            Log(report.ToString());
-            options.Progress?.Report(report);
-        });
-        var history = loop.Run(network, train, validation, device);
-        network.to(CPU);
+            var shape = NetworkShape.Of(options, columns.Channels, columns.Height, columns.Width, columns.Classes);
+            Log($"Training a {shape.Describe()} with {StepDescription(options)} " +
+                $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}" +
+                $"{(options.Augmentation == ImageAugmentation.None ? "" : $", augmented with {options.Augmentation}")}, seed {seed}, on {device.type}.");
 
-        var info = Describe(columns, train.Count, history);
-        var names = new OnnxColumnNames(options.FeatureColumnName, ScoringChain.LogitsColumn(info));
-        byte[] onnx = OnnxModelExport.Export(network, shape, names, new Dictionary<string, string> { [SamImageClassifierModel.MetadataKey] = info.ToJson() });
-        var scoring = ScoringChain.Create(environment, onnx, input.Schema, info);
-        return new SamImageClassifierTransformer(scoring, new SamImageClassifierModel(info, network, onnx));
+            manual_seed(seed);
+            var network = NetworkFactory.Create(shape);
+            try
+            {
+                if (options.InitialModel is { } initial)
+                    WarmStart.CopyWeights(initial, network, shape, Log);
+                network.to(device);
+                var checkpoint = options.CheckpointDirectory is { } folder
+                    ? new TrainingCheckpoint(folder, options, DataFingerprint.Of(train, validation))
+                    : null;
+                var loop = new TrainingLoop(options, seed, host, report =>
+                {
+                    Log(report.ToString());
+                    options.Progress?.Report(report);
+                }, Log);
+                var progress = loop.Run(network, train, validation, device, checkpoint);
+                network.to(CPU);
+
+                var info = Describe(options, columns, train.Count, progress);
+                var names = new OnnxColumnNames(options.FeatureColumnName, ScoringChain.LogitsColumn(info));
+                byte[] onnx = OnnxModelExport.Export(network, shape, names, new Dictionary<string, string> { [SamImageClassifierModel.MetadataKey] = info.ToJson() });
+                var scoring = ScoringChain.Create(environment, onnx, input.Schema, info);
+                return new SamImageClassifierTransformer(scoring, new SamImageClassifierModel(info, network, onnx));
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The training rows and the validation rows: the <see cref="SamImageClassifierOptions.ValidationSet"/>, a held-out share of the training data, or none.</summary>
+    private static (ImageTensors Train, ImageTensors? Validation) LoadData(SamImageClassifierOptions options, IDataView input, ImageColumns columns, Device device, int seed)
+    {
+        var all = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");
+        if (options.ValidationSet is { } data)
+            return (all, LoadValidation(options, data, columns, device));
+        if (options.ValidationFraction <= 0)
+            return (all, null);
+        using (all)
+        {
+            var (trainRows, validationRows) = ValidationSplit.Split(all.Labels.cpu().data<long>().ToArray(), options.ValidationFraction, seed);
+            if (validationRows.Length == 0)
+                throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.ValidationFraction), options.ValidationFraction,
+                    $"{nameof(SamImageClassifierOptions.ValidationFraction)} {options.ValidationFraction} of {all.Count} rows holds out no row (every class has a single row); give a {nameof(SamImageClassifierOptions.ValidationSet)}.");
+            return (all.Select(trainRows), all.Select(validationRows));
+        }
     }
 
     /// <summary>"Sam over AdamW", "AdaptiveSam over Sgd", or the base optimizer alone ("plain Adam") when nothing perturbs the weights.</summary>
-    private string StepDescription() =>
+    private static string StepDescription(SamImageClassifierOptions options) =>
         (options.Optimizer == SharpnessOptimizer.Sgd ? $"plain {options.BaseOptimizer}" : $"{options.Optimizer} over {options.BaseOptimizer}") +
         (options.GradientClipNorm > 0 ? $" (gradients clipped to norm {options.GradientClipNorm:G4})" : "");
 
-    private ImageTensors? LoadValidation(ImageColumns trainColumns, Device device)
+    private static ImageTensors LoadValidation(SamImageClassifierOptions options, IDataView data, ImageColumns trainColumns, Device device)
     {
-        if (options.ValidationSet is not { } data)
-            return null;
         var columns = ImageColumns.Inspect(data.Schema, options.FeatureColumnName, options.LabelColumnName);
         if (columns.Channels != trainColumns.Channels || columns.Height != trainColumns.Height || columns.Width != trainColumns.Width || columns.Classes != trainColumns.Classes)
             throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.ValidationSet),
@@ -96,7 +138,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         return ImageTensors.Load(data, options.FeatureColumnName, options.LabelColumnName, columns, device, "validation set");
     }
 
-    private SamImageClassifierModelInfo Describe(ImageColumns columns, long rows, IReadOnlyList<TrainingEpochReport> history) => new()
+    private static SamImageClassifierModelInfo Describe(SamImageClassifierOptions options, ImageColumns columns, long rows, TrainingProgress progress) => new()
     {
         Channels = columns.Channels,
         Height = columns.Height,
@@ -108,7 +150,8 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         PredictedLabelColumnName = options.PredictedLabelColumnName,
         Training = options.CopySettings(),
         TrainingRows = rows,
-        TrainingHistory = history,
+        TrainingHistory = progress.History,
+        BestEpoch = progress.EarlyStopping?.BestEpoch,
     };
 
     private static void CheckColumn(SchemaShape schema, string name, string role, Func<SchemaShape.Column, bool> isValid, string expected)

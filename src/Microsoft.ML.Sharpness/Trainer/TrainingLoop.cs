@@ -1,26 +1,38 @@
 using System.Diagnostics;
+using Microsoft.ML.Sharpness.Augmentation;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Evaluation;
 using Microsoft.ML.Sharpness.Optimization;
+using Microsoft.ML.Sharpness.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Trainer;
 
-/// <summary>Runs the epochs: shuffles, steps with <see cref="SharpnessAwareStep"/>, schedules the learning rate, validates and reports.</summary>
+/// <summary>
+/// Runs the epochs: shuffles, augments, steps with <see cref="SharpnessAwareStep"/>, schedules the learning rate, validates, stops
+/// early, checkpoints and reports; checks for cancellation before every step.
+/// </summary>
 internal sealed class TrainingLoop
 {
     private readonly SamImageClassifierOptions options;
+    private readonly int seed;
+    private readonly MLHost host;
     private readonly Action<TrainingEpochReport> report;
+    private readonly Action<string> log;
 
-    public TrainingLoop(SamImageClassifierOptions options, Action<TrainingEpochReport> report)
+    /// <summary>A loop over <paramref name="options"/> whose seed is resolved to <paramref name="seed"/>.</summary>
+    public TrainingLoop(SamImageClassifierOptions options, int seed, MLHost host, Action<TrainingEpochReport> report, Action<string> log)
     {
         this.options = options;
+        this.seed = seed;
+        this.host = host;
         this.report = report;
+        this.log = log;
     }
 
-    public IReadOnlyList<TrainingEpochReport> Run(Sequential network, ImageTensors train, ImageTensors? validation, Device device)
+    public TrainingProgress Run(Sequential network, ImageTensors train, ImageTensors? validation, Device device, TrainingCheckpoint? checkpoint)
     {
         long rows = train.Count;
         int batchSize = (int)Math.Min(options.BatchSize, rows);
@@ -29,19 +41,23 @@ internal sealed class TrainingLoop
         var stepper = new SharpnessAwareStep(network, optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing,
             options.GradientClipNorm);
         var schedule = new LearningRateScheduler(options.LearningRateSchedule, options.LearningRate, steps, options.Epochs, options.StepEpochs, options.StepGamma);
-        using var shuffling = new Generator((ulong)options.Seed);
-        var history = new List<TrainingEpochReport>();
-        long globalStep = 0;
+        using var shuffling = new Generator((ulong)seed);
+        using var augmentation = BatchAugmentation.For(options, seed + 1L);
+        using var earlyStopping = options.EarlyStoppingPatience > 0 ? new EarlyStopping(options.EarlyStoppingPatience, options.EarlyStoppingMetric) : null;
+        Generator[] generators = augmentation is null ? [shuffling] : [shuffling, augmentation.Generator];
 
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        var progress = Resume(checkpoint, network, optimizer, generators, earlyStopping) ?? new TrainingProgress();
+        while (progress.Epochs < options.Epochs && !progress.StoppedEarly)
         {
+            int epoch = progress.Epochs + 1;
             var clock = Stopwatch.StartNew();
             network.train();
             double lossSum = 0, rate = 0;
-            long correct = 0, seen = 0;
+            long correct = 0, seen = 0, globalStep = progress.Steps;
             using Tensor order = randperm(rows, generator: shuffling).to(device);
             for (long step = 0; step < steps; step++, globalStep++)
             {
+                host.ThrowIfCanceled("Training");
                 long start = step * batchSize, length = Math.Min(batchSize, rows - start);
                 if (length < 2 && steps > 1) continue; // a single leftover row cannot train BatchNorm
                 rate = schedule.RateAt(globalStep);
@@ -50,7 +66,8 @@ internal sealed class TrainingLoop
                 using (NewDisposeScope())
                 {
                     Tensor index = order.narrow(0, start, length);
-                    outcome = stepper.Step(train.Features.index_select(0, index), train.Labels.index_select(0, index));
+                    Tensor images = train.Features.index_select(0, index);
+                    outcome = stepper.Step(augmentation?.Apply(images) ?? images, train.Labels.index_select(0, index));
                 }
                 if (!double.IsFinite(outcome.Loss))
                     throw new InvalidOperationException(
@@ -64,10 +81,32 @@ internal sealed class TrainingLoop
             (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation.Features, validation.Labels);
             var epochReport = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen,
                 validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds);
-            history.Add(epochReport);
+            bool stop = earlyStopping?.Observe(epochReport, network) ?? false;
+            progress = progress with
+            {
+                Epochs = epoch, Steps = globalStep, History = [.. progress.History, epochReport], EarlyStopping = earlyStopping?.State, StoppedEarly = stop,
+            };
+            checkpoint?.Save(progress, network, optimizer, generators, earlyStopping?.BestState);
             report(epochReport);
         }
+        if (earlyStopping?.State is { BestEpoch: > 0 } best)
+        {
+            earlyStopping.RestoreBest(network);
+            log(progress.StoppedEarly
+                ? $"Stopped early after epoch {progress.Epochs}: {options.EarlyStoppingMetric} did not improve for {options.EarlyStoppingPatience} epochs; keeping epoch {best.BestEpoch}'s weights."
+                : $"Keeping the weights of epoch {best.BestEpoch}, the best by {options.EarlyStoppingMetric}.");
+        }
         network.eval();
-        return history;
+        return progress;
+    }
+
+    private TrainingProgress? Resume(TrainingCheckpoint? checkpoint, Sequential network, OptimizerHelper optimizer, Generator[] generators, EarlyStopping? earlyStopping)
+    {
+        if (checkpoint?.TryResume(network, optimizer, generators, out var best) is not { } progress)
+            return null;
+        if (earlyStopping is not null && progress.EarlyStopping is { } state)
+            earlyStopping.Resume(state, best);
+        log($"Resuming from the checkpoint '{checkpoint!.Path}' after epoch {progress.Epochs} of {options.Epochs}" + (progress.StoppedEarly ? " (it had stopped early)." : "."));
+        return progress;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Sharpness.Runtime;
 using Microsoft.ML.Sharpness.Networks;
 using Microsoft.ML.Sharpness.Evaluation;
 using Microsoft.ML.Sharpness.Landscape;
@@ -50,7 +51,7 @@ public sealed class LossLandscapeTests
             new LossLandscapeOptions { MaxRows = Rows, Points = 5, From = -0.4, To = 0.4, Seed = 7 });
 
         var classifier = SamImageClassifierModel.FromTransformer(model);
-        using var rows = EvaluationRows.Load(ml, model, classifier.Info, data, Rows, "test rows", out _);
+        using var rows = EvaluationRows.Load(MLHost.Of(ml), model, classifier.Info, data, Rows, "test rows", out _);
         var surface = new NetworkLossSurface(classifier.Network, rows.Features, rows.Labels);
         using var generator = new Generator(7);
         using Tensor direction = FilterNormalizedDirection.Create(surface.NetworkWeights.Parameters, generator);

@@ -7,7 +7,7 @@ internal sealed class FisherMeasure : SharpnessMeasure
 
     public override SharpnessMetrics AddTo(SharpnessMetrics metrics, MeasureContext c)
     {
-        var f = FisherInformation.Compute(new PerExampleGradients(c.Network), c.Rows.Features, c.Rows.Labels, c.Options.ModelFisherSamples, c.Options.Seed);
+        var f = FisherInformation.Compute(new PerExampleGradients(c.Network), c.Rows.Features, c.Rows.Labels, c.Options.ModelFisherSamples, c.Options.Seed, c.ThrowIfCanceled);
         var modelTrace = f.ModelTraceEstimate is { } e ? new StochasticValue(e.Value, e.StandardError, e.Samples) : new StochasticValue(f.ModelTrace, null, 0);
         return metrics with { Fisher = new FisherMeasures(f.EmpiricalTrace, modelTrace, f.FisherRaoNorm, f.UsedRowLoop ? "per-row loop" : "per-example trick") };
     }
@@ -29,7 +29,7 @@ internal sealed class MinibatchGradientsMeasure : SharpnessMeasure
         }
         if (batch < options.MinibatchSize)
             c.Log($"MinibatchSize {options.MinibatchSize} is more than half of the {rows.Count} rows evaluated; using minibatches of {batch} rows.");
-        var m = MinibatchGradientPairs.Compute(c.Network, rows.Features, rows.Labels, c.Start.Gradient, batch, options.MinibatchPairs, options.Seed);
+        var m = MinibatchGradientPairs.Compute(c.Network, rows.Features, rows.Labels, c.Start.Gradient, batch, options.MinibatchPairs, options.Seed, c.ThrowIfCanceled);
         return metrics with
         {
             MinibatchGradients = new MinibatchGradientMeasures(Stochastic(m.LocalGeneralization), Stochastic(m.Cosine), Stochastic(m.NoiseTrace), m.BatchSize, m.Pairs),

@@ -23,10 +23,12 @@ internal abstract class SharpnessMeasure
 /// <param name="Surface">L(w), the mean cross-entropy over the rows.</param>
 /// <param name="Start">L(w) and ∇L(w), shared by the measures that start from them.</param>
 /// <param name="Log">Writes to the evaluation's ML.NET channel.</param>
+/// <param name="ThrowIfCanceled">Throws <see cref="OperationCanceledException"/> when the MLContext was canceled; measures call it every step.</param>
 internal sealed record MeasureContext(
     SharpnessEvaluationOptions Options,
     nn.Module<Tensor, Tensor> Network,
     ImageTensors Rows,
     NetworkLossSurface Surface,
     (double Loss, Tensor Gradient) Start,
-    Action<string> Log);
+    Action<string> Log,
+    Action ThrowIfCanceled);
