@@ -1,3 +1,4 @@
+using Microsoft.ML.Sharpness.Images;
 using System.Text;
 
 namespace Microsoft.ML.Sharpness.Lab.Data;
@@ -47,7 +48,7 @@ internal sealed class ImageFolderWriter : IDisposable
         Directory.CreateDirectory(folder);
         Parallel.ForEach(images, image => File.WriteAllBytes(
             Path.Combine(folder, FileName(image)),
-            PngWriter.EncodeGrayscale(image.Pixels, MnistJsonReader.ImageSize, MnistJsonReader.ImageSize)));
+            PngEncoder.EncodeGrayscale(image.Pixels, MnistJsonReader.ImageSize, MnistJsonReader.ImageSize)));
 
         var index = _indexFiles[split];
         foreach (var image in images)

@@ -16,7 +16,7 @@ public sealed class CheckpointTests
     private static TrainingSettings Settings() => new()
     {
         Architecture = ImageClassifierArchitecture.WideResNet, WideResNetDepth = 10, WideResNetWidth = 1, WideResNetDropout = 0.2f,
-        Optimizer = SharpnessOptimizer.Sam, BaseOptimizer = BaseOptimizer.AdamW, LearningRate = 0.003f, Momentum = 0.9f,
+        Optimizer = SharpnessOptimizer.Sam, BaseOptimizer = BaseOptimizer.AdamW, LearningRate = 0.003f,
         Augmentation = ImageAugmentation.CropAndFlip | ImageAugmentation.Cutout, AugmentationPadding = 2, CutoutSize = 4,
         ValidationFraction = 0.2, EarlyStoppingPatience = 10, Epochs = 4, BatchSize = 32, Seed = 3,
     };

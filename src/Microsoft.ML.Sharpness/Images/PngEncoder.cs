@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Microsoft.ML.Sharpness.Lab.Data;
+namespace Microsoft.ML.Sharpness.Images;
 
 /// <summary>
-/// A minimal PNG encoder for 8-bit grayscale images: signature, IHDR, one IDAT (zlib, filter type 0 on every row)
-/// and IEND, each chunk with its CRC-32.
+/// A minimal PNG encoder for 8-bit grayscale and RGB images: signature, IHDR, one IDAT (zlib, filter type 0 on every row)
+/// and IEND, each chunk with its CRC-32 (PNG specification, ISO/IEC 15948).
 /// </summary>
-internal static class PngWriter
+internal static class PngEncoder
 {
     private static readonly uint[] CrcTable = BuildCrcTable();
 
@@ -15,20 +15,26 @@ internal static class PngWriter
 
     /// <summary>Encodes <paramref name="pixels"/> (row by row, one byte per pixel) as a grayscale PNG.</summary>
     /// <exception cref="ArgumentException"><paramref name="pixels"/> does not hold width·height bytes.</exception>
-    public static byte[] EncodeGrayscale(ReadOnlySpan<byte> pixels, int width, int height)
+    public static byte[] EncodeGrayscale(ReadOnlySpan<byte> pixels, int width, int height) => Encode(pixels, width, height, channels: 1);
+
+    /// <summary>Encodes <paramref name="pixels"/> (row by row, R, G, B bytes per pixel) as an RGB PNG.</summary>
+    /// <exception cref="ArgumentException"><paramref name="pixels"/> does not hold 3·width·height bytes.</exception>
+    public static byte[] EncodeRgb(ReadOnlySpan<byte> pixels, int width, int height) => Encode(pixels, width, height, channels: 3);
+
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        if (pixels.Length != width * height)
+        if (pixels.Length != channels * width * height)
         {
-            throw new ArgumentException($"Expected {width}×{height} = {width * height} pixels, got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException($"Expected {channels}×{width}×{height} = {channels * width * height} bytes, got {pixels.Length}.", nameof(pixels));
         }
 
         Span<byte> header = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
         header[8] = 8;  // bit depth
-        header[9] = 0;  // color type: grayscale
+        header[9] = (byte)(channels == 1 ? 0 : 2);  // color type: grayscale or truecolour
         header[10] = 0; // compression method: deflate
         header[11] = 0; // filter method: adaptive filtering with five basic types
         header[12] = 0; // interlace method: none
@@ -36,12 +42,12 @@ internal static class PngWriter
         using var png = new MemoryStream();
         png.Write(Signature);
         WriteChunk(png, "IHDR"u8, header);
-        WriteChunk(png, "IDAT"u8, CompressRows(pixels, width, height));
+        WriteChunk(png, "IDAT"u8, CompressRows(pixels, channels * width, height));
         WriteChunk(png, "IEND"u8, []);
         return png.ToArray();
     }
 
-    private static byte[] CompressRows(ReadOnlySpan<byte> pixels, int width, int height)
+    private static byte[] CompressRows(ReadOnlySpan<byte> pixels, int rowBytes, int height)
     {
         using var compressed = new MemoryStream();
         using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
@@ -49,7 +55,7 @@ internal static class PngWriter
             for (var row = 0; row < height; row++)
             {
                 zlib.WriteByte(0); // filter type 0 (None)
-                zlib.Write(pixels.Slice(row * width, width));
+                zlib.Write(pixels.Slice(row * rowBytes, rowBytes));
             }
         }
 
