@@ -30,7 +30,7 @@ NativeMemoryTuning.Apply(); // as SamImageClassifierTrainer.Fit does; it applies
 manual_seed(1);
 using var features = rand(rows, 1, Side, Side);
 using var labels = randint(Classes, rows);
-var data = new ImageTensors(features, labels);
+using var data = StoredRows.From(features, labels);
 var shape = new NetworkShape(ImageClassifierArchitecture.ConvNet, 1, Side, Side, Classes);
 
 Sequential NewNetwork() { manual_seed(1); return NetworkFactory.Create(shape); }

@@ -32,6 +32,10 @@ internal static class OptionsValidation
         Require.That(options.WideResNetWidth > 0, nameof(options.WideResNetWidth), options.WideResNetWidth, "a positive widening factor k");
         Require.That(options.WideResNetDropout >= 0 && options.WideResNetDropout < 1, nameof(options.WideResNetDropout), options.WideResNetDropout, "a dropout probability in [0, 1)");
         Require.That(options.NumberOfThreads is null or > 0, nameof(options.NumberOfThreads), options.NumberOfThreads, "null (TorchSharp's choice) or a positive thread count");
+        Require.That(options.DataCacheMemoryLimitMB is null or >= 0 and <= long.MaxValue >> 20, nameof(options.DataCacheMemoryLimitMB), options.DataCacheMemoryLimitMB,
+            "null (a quarter of the memory) or MiB ≥ 0 (0 keeps every image in the cache file)");
+        Require.That(options.CacheDirectory is null || (!string.IsNullOrWhiteSpace(options.CacheDirectory) && options.CacheDirectory.IndexOf('\0') < 0),
+            nameof(options.CacheDirectory), options.CacheDirectory, "null (the system's temp folder) or a folder path");
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
         Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));
         CheckBaseOptimizerOptions(options);

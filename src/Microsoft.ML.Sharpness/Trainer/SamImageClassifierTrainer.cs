@@ -53,8 +53,9 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         void Log(string message) => channel.Info(MessageSensitivity.None, message);
 
         Device device = TorchRuntime.Prepare(options.NumberOfThreads, options.Device, options.FallbackToCpu, Log);
-        using var train = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");
-        using var validation = LoadValidation(columns, device);
+        using var cache = DataCache.Open(options.DataCacheMemoryLimitMB, options.CacheDirectory);
+        using var train = ImageRowsLoader.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, cache, options.SkipUnreadableImages, "training data", Log);
+        using var validation = LoadValidation(columns, cache, Log);
         var shape = NetworkShape.Of(options, columns.Channels, columns.Height, columns.Width, columns.Classes);
         Log($"Training a {shape.Describe()} with {StepDescription()} " +
             $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}, on {device.type}.");
@@ -72,7 +73,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         var history = loop.Run(network, train, validation, device);
         network.to(CPU);
 
-        var info = Describe(columns, train.Count, history);
+        var info = Describe(columns, train, history);
         var names = new OnnxColumnNames(options.FeatureColumnName, ScoringChain.LogitsColumn(info));
         byte[] onnx = OnnxModelExport.Export(network, shape, names, new Dictionary<string, string> { [SamImageClassifierModel.MetadataKey] = info.ToJson() });
         var scoring = ScoringChain.Create(environment, onnx, input.Schema, info);
@@ -84,7 +85,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         (options.Optimizer == SharpnessOptimizer.Sgd ? $"plain {options.BaseOptimizer}" : $"{options.Optimizer} over {options.BaseOptimizer}") +
         (options.GradientClipNorm > 0 ? $" (gradients clipped to norm {options.GradientClipNorm:G4})" : "");
 
-    private ImageTensors? LoadValidation(ImageColumns trainColumns, Device device)
+    private ImageRows? LoadValidation(ImageColumns trainColumns, DataCache cache, Action<string> log)
     {
         if (options.ValidationSet is not { } data)
             return null;
@@ -93,10 +94,10 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
             throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.ValidationSet),
                 $"The validation set has {columns.Channels}×{columns.Height}×{columns.Width} images and {columns.Classes} classes; the training data has " +
                 $"{trainColumns.Channels}×{trainColumns.Height}×{trainColumns.Width} and {trainColumns.Classes}. Transform both with the same pipeline.");
-        return ImageTensors.Load(data, options.FeatureColumnName, options.LabelColumnName, columns, device, "validation set");
+        return ImageRowsLoader.Load(data, options.FeatureColumnName, options.LabelColumnName, columns, cache, options.SkipUnreadableImages, "validation set", log);
     }
 
-    private SamImageClassifierModelInfo Describe(ImageColumns columns, long rows, IReadOnlyList<TrainingEpochReport> history) => new()
+    private SamImageClassifierModelInfo Describe(ImageColumns columns, ImageRows train, IReadOnlyList<TrainingEpochReport> history) => new()
     {
         Channels = columns.Channels,
         Height = columns.Height,
@@ -107,7 +108,8 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         ScoreColumnName = options.ScoreColumnName,
         PredictedLabelColumnName = options.PredictedLabelColumnName,
         Training = options.CopySettings(),
-        TrainingRows = rows,
+        TrainingRows = train.Count,
+        SkippedTrainingRows = train.SkippedRows,
         TrainingHistory = history,
     };
 

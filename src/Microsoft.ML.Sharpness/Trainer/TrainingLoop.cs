@@ -20,7 +20,7 @@ internal sealed class TrainingLoop
         this.report = report;
     }
 
-    public IReadOnlyList<TrainingEpochReport> Run(Sequential network, ImageTensors train, ImageTensors? validation, Device device)
+    public IReadOnlyList<TrainingEpochReport> Run(Sequential network, ImageRows train, ImageRows? validation, Device device)
     {
         long rows = train.Count;
         int batchSize = (int)Math.Min(options.BatchSize, rows);
@@ -31,7 +31,6 @@ internal sealed class TrainingLoop
         var schedule = new LearningRateScheduler(options.LearningRateSchedule, options.LearningRate, steps, options.Epochs, options.StepEpochs, options.StepGamma);
         using var shuffling = new Generator((ulong)options.Seed);
         var history = new List<TrainingEpochReport>();
-        long globalStep = 0;
 
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
@@ -39,19 +38,16 @@ internal sealed class TrainingLoop
             network.train();
             double lossSum = 0, rate = 0;
             long correct = 0, seen = 0;
-            using Tensor order = randperm(rows, generator: shuffling).to(device);
-            for (long step = 0; step < steps; step++, globalStep++)
+            long step = 0;
+            foreach (var (features, labels) in train.Batches(Shuffle(rows, shuffling), batchSize, device))
             {
-                long start = step * batchSize, length = Math.Min(batchSize, rows - start);
-                if (length < 2 && steps > 1) continue; // a single leftover row cannot train BatchNorm
-                rate = schedule.RateAt(globalStep);
+                long length = labels.shape[0];
+                if (length < 2 && steps > 1) break; // a single leftover row (always the last batch) cannot train BatchNorm
+                rate = schedule.RateAt((epoch - 1) * steps + step);
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
                 StepOutcome outcome;
                 using (NewDisposeScope())
-                {
-                    Tensor index = order.narrow(0, start, length);
-                    outcome = stepper.Step(train.Features.index_select(0, index), train.Labels.index_select(0, index));
-                }
+                    outcome = stepper.Step(features, labels);
                 if (!double.IsFinite(outcome.Loss))
                     throw new InvalidOperationException(
                         $"Training diverged: the loss became {outcome.Loss} at epoch {epoch}, step {step + 1} of {steps}. " +
@@ -59,9 +55,10 @@ internal sealed class TrainingLoop
                 lossSum += outcome.Loss * length;
                 correct += outcome.Correct;
                 seen += length;
+                step++;
             }
 
-            (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation.Features, validation.Labels);
+            (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation, device);
             var epochReport = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen,
                 validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds);
             history.Add(epochReport);
@@ -69,5 +66,12 @@ internal sealed class TrainingLoop
         }
         network.eval();
         return history;
+    }
+
+    /// <summary>A random permutation of the rows from the seeded generator, as today's epochs have always drawn it.</summary>
+    private static long[] Shuffle(long rows, Generator generator)
+    {
+        using Tensor order = randperm(rows, generator: generator);
+        return order.data<long>().ToArray();
     }
 }
