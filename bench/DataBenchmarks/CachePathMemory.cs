@@ -30,8 +30,9 @@ internal static class CachePathMemory
 
         using var cache = DataCache.Open(limitMB, directory: null);
         var clock = Stopwatch.StartNew();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         using var stored = ImageRowsLoader.Load(data, "Features", "Label", columns, cache, skipUnreadableImages: false, "training data", _ => { });
-        Console.WriteLine($"loaded in {clock.Elapsed.TotalSeconds:F1} s: {stored.Describe()}");
+        Console.WriteLine($"loaded in {clock.Elapsed.TotalSeconds:F1} s: {stored.Describe()}; {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1e6:F0} MB allocated on the managed heap during the pass");
         Report("after the pass over the data");
 
         var options = new SamImageClassifierOptions { Architecture = ImageClassifierArchitecture.ResNet18, BatchSize = batch };
@@ -66,6 +67,6 @@ internal static class CachePathMemory
     {
         var status = File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("VmHWM") || l.StartsWith("VmRSS") || l.StartsWith("RssFile"))
             .Select(l => string.Join(' ', l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
-        Console.WriteLine($"  {phase}: {string.Join(", ", status)}");
+        Console.WriteLine($"  {phase}: {string.Join(", ", status)}; managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB");
     }
 }

@@ -1,7 +1,6 @@
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Networks;
 using Microsoft.ML.Sharpness.Runtime;
-using Microsoft.ML.Sharpness.Trainer;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,23 +30,8 @@ internal static class InMemoryEpochSpeed
         var shape = new NetworkShape(ImageClassifierArchitecture.ConvNet, channels, side, side, Classes);
         Sequential NewNetwork() { manual_seed(1); return NetworkFactory.Create(shape); }
 
-        Func<double> Trainer(ImageRows data)
-        {
-            var network = NewNetwork();
-            var loop = new TrainingLoop(new SamImageClassifierOptions
-            {
-                Optimizer = SharpnessOptimizer.Sgd, Epochs = 1, BatchSize = BatchSize, LearningRateSchedule = LearningRateSchedule.Constant, LearningRate = 0.01f,
-            }, _ => { });
-            return () => loop.Run(network, data, null, CPU)[0].Seconds;
-        }
-
-        Func<double> Hand()
-        {
-            var network = NewNetwork();
-            var optimizer = optim.SGD(network.parameters(), 0.01, 0.9, 0, 5e-4);
-            var generator = new Generator(1);
-            return () => HandWrittenLoop.SgdEpoch(network, bytes, labels, BatchSize, optimizer, generator);
-        }
+        Func<double> Trainer(ImageRows data) => TrainerEpochs.Of(NewNetwork(), data, BatchSize, SharpnessOptimizer.Sgd);
+        Func<double> Hand() => HandWrittenLoop.Epochs(NewNetwork(), bytes, labels, BatchSize);
 
         var contenders = new (string Name, Func<double> Epoch)[]
         {

@@ -35,24 +35,8 @@ var shape = new NetworkShape(ImageClassifierArchitecture.ConvNet, 1, Side, Side,
 
 Sequential NewNetwork() { manual_seed(1); return NetworkFactory.Create(shape); }
 
-Func<double> Trainer(SharpnessOptimizer optimizer, int m = 0)
-{
-    var network = NewNetwork();
-    var loop = new TrainingLoop(new SamImageClassifierOptions
-    {
-        Optimizer = optimizer, SharpnessBatchSize = m, Epochs = 1, BatchSize = BatchSize,
-        LearningRateSchedule = LearningRateSchedule.Constant, LearningRate = 0.01f,
-    }, _ => { });
-    return () => loop.Run(network, data, null, CPU)[0].Seconds;
-}
-
-Func<double> Hand()
-{
-    var network = NewNetwork();
-    var optimizer = optim.SGD(network.parameters(), 0.01, 0.9, 0, 5e-4);
-    var generator = new Generator(1);
-    return () => HandWrittenLoop.SgdEpoch(network, features, labels, BatchSize, optimizer, generator);
-}
+Func<double> Trainer(SharpnessOptimizer optimizer, int m = 0) => TrainerEpochs.Of(NewNetwork(), data, BatchSize, optimizer, m);
+Func<double> Hand() => HandWrittenLoop.Epochs(NewNetwork(), features, labels, BatchSize);
 
 var contenders = new (string Name, Func<double> Epoch)[]
 {

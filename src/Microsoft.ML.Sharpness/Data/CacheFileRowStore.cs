@@ -5,14 +5,13 @@ namespace Microsoft.ML.Sharpness.Data;
 
 /// <summary>
 /// Rows in a cache file: written sequentially during the pass (the page cache holds them, not this process), then mapped read-only.
-/// After each batch the pages of the rows read are handed back (<c>madvise(MADV_DONTNEED)</c> on Linux), so the mapped file does
-/// not accumulate in the process's resident memory over an epoch; the kernel keeps them cached while memory allows.
+/// After each batch the mapped pages are handed back (<c>madvise(MADV_DONTNEED)</c> on Linux), so the file does not accumulate in
+/// the process's resident memory over an epoch; the kernel keeps the pages in its cache while memory allows.
 /// The file is deleted on <see cref="Dispose"/>.
 /// </summary>
 internal sealed unsafe class CacheFileRowStore : RowStore
 {
     private const int MadviseDontNeed = 4;
-    private static readonly long PageSize = Environment.SystemPageSize;
     private readonly string path;
     private FileStream? writer;
     private MemoryMappedFile? map;
@@ -55,17 +54,12 @@ internal sealed unsafe class CacheFileRowStore : RowStore
         return new ReadOnlySpan<byte>(rows + index * RowBytes, RowBytes);
     }
 
-    public override void Release(ReadOnlySpan<long> indices)
+    public override void Release()
     {
         if (rows == null || !OperatingSystem.IsLinux()) return;
-        long mapped = (long)rows - view!.PointerOffset;
-        foreach (long index in indices)
-        {
-            // Whole pages only: the one a row starts in may hold the previous row's end, which is read again from the page cache if needed.
-            long start = (long)rows + index * RowBytes, end = start + RowBytes;
-            long first = Math.Max(mapped, start - (start - mapped) % PageSize);
-            madvise((nint)first, (nuint)(end - first), MadviseDontNeed);
-        }
+        // The whole mapping, not just the rows read: the kernel maps neighbouring pages in on each fault ("fault-around"), so releasing
+        // only the rows read would leave most of the file resident after an epoch.
+        madvise((nint)(rows - view!.PointerOffset), (nuint)(view.PointerOffset + SizeBytes), MadviseDontNeed);
     }
 
     public override void Dispose()

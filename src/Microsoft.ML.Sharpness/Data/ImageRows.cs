@@ -58,7 +58,7 @@ internal sealed class ImageRows : IDisposable
             }
             store.Row(index).CopyTo(target.Slice(i * rowBytes, rowBytes));
         }
-        store.Release(rowIndices);
+        store.Release();
         return PixelCodec.ToFloat(encoded, Encoding, device);
     }
 

@@ -105,8 +105,11 @@ internal sealed class ImageRowsWriter : IDisposable
             PixelCodec.Encode(values, to, row);
             next.Append(row);
         }
+        bool leftMemory = store is MemoryRowStore && next is CacheFileRowStore;
         store.Dispose();
         (store, encoding) = (next, to);
+        if (leftMemory)
+            GC.Collect(); // the blocks just dropped are as large as the memory budget: hand them back now, before training allocates
     }
 
     private RowStore NewStore(PixelEncoding kind, long values)

@@ -1,12 +1,13 @@
 namespace Microsoft.ML.Sharpness.Data;
 
 /// <summary>
-/// Rows in managed blocks of whole rows: the last block doubles until it holds 64 MiB, then a new one starts, so that small data
-/// take little memory, no array outgrows .NET's limits and large data are never copied again.
+/// Rows in managed blocks of whole rows: the first block doubles until it holds 4 MiB, then blocks of that size follow, so that small
+/// data take little memory, no array outgrows .NET's limits, and large data are copied at most once (within the first 4 MiB) and
+/// waste less than one block.
 /// </summary>
 internal sealed class MemoryRowStore : RowStore
 {
-    private const int BlockBytes = 64 << 20;
+    private const int BlockBytes = 4 << 20;
     private readonly List<byte[]> blocks = new();
     private readonly int rowsPerBlock;
 
@@ -18,7 +19,7 @@ internal sealed class MemoryRowStore : RowStore
     {
         int slot = (int)(Count % rowsPerBlock);
         if (slot == 0)
-            blocks.Add(new byte[Math.Min(16, rowsPerBlock) * RowBytes]);
+            blocks.Add(new byte[(blocks.Count == 0 ? Math.Min(16, rowsPerBlock) : rowsPerBlock) * RowBytes]);
         else if ((slot + 1) * RowBytes > blocks[^1].Length)
         {
             var last = blocks[^1];

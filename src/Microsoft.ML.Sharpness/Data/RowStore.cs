@@ -26,8 +26,8 @@ internal abstract class RowStore : IDisposable
     /// <summary>Encoded row <paramref name="index"/>; valid until the store is disposed.</summary>
     public abstract ReadOnlySpan<byte> Row(long index);
 
-    /// <summary>Tells the store that the rows just read are not needed soon (the cache file lets their pages go).</summary>
-    public virtual void Release(ReadOnlySpan<long> indices) { }
+    /// <summary>Tells the store that the rows read so far are not needed soon (the cache file lets its mapped pages go).</summary>
+    public virtual void Release() { }
 
     public abstract void Dispose();
 }
