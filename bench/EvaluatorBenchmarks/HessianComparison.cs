@@ -36,9 +36,7 @@ internal static class HessianComparison
 
         // The rows EvaluateWithSharpness evaluates (the first `rows` test rows through the model's pipeline), for PyTorch.
         var classifier = SamImageClassifierModel.FromTransformer(model);
-        var scored = model.Transform(ml.Data.TakeRows(test, rows));
-        using (var data = ImageTensors.Load(scored, classifier.Info.FeatureColumnName, classifier.Info.LabelColumnName,
-                   ImageColumns.Inspect(scored.Schema, classifier.Info.FeatureColumnName, classifier.Info.LabelColumnName), CPU, "test rows"))
+        using (var data = Evaluation.EvaluationRows.Load(Runtime.MLHost.Of(ml), model, classifier.Info, test, rows, "test rows", out _))
             ExchangeExport.Write(directory, classifier, data.Features, data.Labels);
         long parameters = classifier.Network.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
         float[] startHead;

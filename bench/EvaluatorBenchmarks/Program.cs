@@ -42,9 +42,7 @@ Console.WriteLine($"| **EvaluateWithSharpness, defaults, {metrics.Rows} rows (to
 
 var classifier = SamImageClassifierModel.FromTransformer(model);
 var info = classifier.Info;
-var scored = model.Transform(ml.Data.TakeRows(test, 1000));
-using var rows = ImageTensors.Load(scored, info.FeatureColumnName, info.LabelColumnName,
-    ImageColumns.Inspect(scored.Schema, info.FeatureColumnName, info.LabelColumnName), CPU, "test rows");
+using var rows = EvaluationRows.Load(Microsoft.ML.Sharpness.Runtime.MLHost.Of(ml), model, info, test, 1000, "test rows", out _);
 
 Tensor images = rows.Features.narrow(0, 0, fisherRows), labels = rows.Labels.narrow(0, 0, fisherRows);
 double Time(bool rowLoop, out FisherResult result)

@@ -8,6 +8,14 @@ namespace Microsoft.ML.Sharpness.Benchmarks;
 /// <summary>The plain TorchSharp training loop a user would write by hand: shuffle, slice, forward, backward, SGD step.</summary>
 internal static class HandWrittenLoop
 {
+    /// <summary>One epoch per call of <see cref="SgdEpoch"/> with SGD (lr 0.01, momentum 0.9, weight decay 5e-4) and a shuffling generator seeded 1.</summary>
+    public static Func<double> Epochs(Sequential network, Tensor features, Tensor labels, int batchSize)
+    {
+        var optimizer = optim.SGD(network.parameters(), 0.01, 0.9, 0, 5e-4);
+        var generator = new Generator(1);
+        return () => SgdEpoch(network, features, labels, batchSize, optimizer, generator);
+    }
+
     /// <summary>Trains one SGD epoch over the tensors and returns its wall-clock seconds.</summary>
     public static double SgdEpoch(Sequential network, Tensor features, Tensor labels, int batchSize, optim.Optimizer optimizer, Generator generator)
     {

@@ -1,4 +1,3 @@
-using Microsoft.ML;
 using Microsoft.ML.Sharpness;
 using Microsoft.ML.Sharpness.Benchmarks;
 using Microsoft.ML.Sharpness.Data;
@@ -31,29 +30,13 @@ NativeMemoryTuning.Apply(); // as SamImageClassifierTrainer.Fit does; it applies
 manual_seed(1);
 using var features = rand(rows, 1, Side, Side);
 using var labels = randint(Classes, rows);
-var data = new ImageTensors(features, labels);
+using var data = StoredRows.From(features, labels);
 var shape = new NetworkShape(ImageClassifierArchitecture.ConvNet, 1, Side, Side, Classes);
 
 Sequential NewNetwork() { manual_seed(1); return NetworkFactory.Create(shape); }
 
-Func<double> Trainer(SharpnessOptimizer optimizer, int m = 0)
-{
-    var network = NewNetwork();
-    var loop = new TrainingLoop(new SamImageClassifierOptions
-    {
-        Optimizer = optimizer, SharpnessBatchSize = m, Epochs = 1, BatchSize = BatchSize,
-        LearningRateSchedule = LearningRateSchedule.Constant, LearningRate = 0.01f,
-    }, seed: 1, MLHost.Of(new MLContext()), _ => { }, _ => { });
-    return () => loop.Run(network, data, null, CPU, checkpoint: null).History[0].Seconds;
-}
-
-Func<double> Hand()
-{
-    var network = NewNetwork();
-    var optimizer = optim.SGD(network.parameters(), 0.01, 0.9, 0, 5e-4);
-    var generator = new Generator(1);
-    return () => HandWrittenLoop.SgdEpoch(network, features, labels, BatchSize, optimizer, generator);
-}
+Func<double> Trainer(SharpnessOptimizer optimizer, int m = 0) => TrainerEpochs.Of(NewNetwork(), data, BatchSize, optimizer, m);
+Func<double> Hand() => HandWrittenLoop.Epochs(NewNetwork(), features, labels, BatchSize);
 
 var contenders = new (string Name, Func<double> Epoch)[]
 {

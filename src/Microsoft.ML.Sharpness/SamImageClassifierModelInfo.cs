@@ -46,6 +46,9 @@ public sealed record SamImageClassifierModelInfo
     /// <summary>Rows in the training set.</summary>
     public long TrainingRows { get; init; }
 
+    /// <summary>Training rows left out because their image could not be read (<see cref="SamImageClassifierOptions.SkipUnreadableImages"/>).</summary>
+    public long SkippedTrainingRows { get; init; }
+
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<TrainingEpochReport> TrainingHistory { get; init; } = Array.Empty<TrainingEpochReport>();
 

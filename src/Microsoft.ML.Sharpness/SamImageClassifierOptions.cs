@@ -62,6 +62,28 @@ public sealed class SamImageClassifierOptions : TrainingSettings
     /// <summary>TorchSharp's intra-op threads (a process-wide setting); null (default) leaves TorchSharp's choice.</summary>
     public int? NumberOfThreads { get; set; }
 
+    /// <summary>
+    /// Memory, in MiB, for the training and validation images together, held compactly: one byte per value when every value is
+    /// k/255 as <c>ExtractPixels(scaleImage: 1f / 255)</c> gives from 8-bit pixels, float16 when that holds every value exactly, float32
+    /// otherwise (training sees exactly the values the data view gave either way). Rows beyond it go to a memory-mapped cache file in
+    /// <see cref="CacheDirectory"/>, read batch by batch. 0 puts every row in the cache file. Default null: a quarter of the memory
+    /// this process may use (physical memory or the container's limit), computed at Fit.
+    /// </summary>
+    public long? DataCacheMemoryLimitMB { get; set; }
+
+    /// <summary>
+    /// The folder for the image cache file when the images do not fit <see cref="DataCacheMemoryLimitMB"/>; Fit makes a folder of its own
+    /// inside it and deletes it when it ends, also when it fails. Checked to be writable before the data are read. Default null: the system's
+    /// temp folder (<c>Path.GetTempPath()</c>).
+    /// </summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>
+    /// When an image file is missing or cannot be decoded (LoadImages' getter fails for a row): false (default) stops Fit with an error
+    /// naming the row and its path; true leaves the row out, logs it, and counts it in <see cref="SamImageClassifierModelInfo.SkippedTrainingRows"/>.
+    /// </summary>
+    public bool SkipUnreadableImages { get; set; }
+
     /// <summary>Receives a report after every epoch (in addition to <c>MLContext.Log</c>).</summary>
     public IProgress<TrainingEpochReport>? Progress { get; set; }
 

@@ -8,7 +8,8 @@ namespace Microsoft.ML.Sharpness.Evaluation;
 internal static class EvaluationRows
 {
     /// <summary>Transforms the first <paramref name="maxRows"/> rows of <paramref name="data"/> with <paramref name="model"/> and reads its
-    /// feature and label columns; <paramref name="scored"/> is the transformed view (for ML.NET's own evaluator).</summary>
+    /// feature and label columns with the trainer's loader (<see cref="ImageRowsLoader"/>), in memory; <paramref name="scored"/> is the
+    /// transformed view (for ML.NET's own evaluator).</summary>
     public static ImageTensors Load(MLHost host, ITransformer model, SamImageClassifierModelInfo info, IDataView data, int maxRows, string dataName,
         out IDataView scored)
     {
@@ -21,6 +22,8 @@ internal static class EvaluationRows
         if (columns.Classes != info.ClassNames.Count)
             throw new ArgumentOutOfRangeException(nameof(data),
                 $"The label column '{info.LabelColumnName}' of the {dataName} has {columns.Classes} key values; the classifier was trained on {info.ClassNames.Count} classes.");
-        return ImageTensors.Load(scored, info.FeatureColumnName, info.LabelColumnName, columns, CPU, dataName);
+        using var cache = DataCache.InMemory();
+        using var rows = ImageRowsLoader.Load(scored, info.FeatureColumnName, info.LabelColumnName, columns, cache, skipUnreadableImages: false, dataName, _ => { }, () => host.ThrowIfCanceled(dataName == "evaluation data" ? "The evaluation" : $"Reading the {dataName}"));
+        return ImageTensors.From(rows, CPU);
     }
 }

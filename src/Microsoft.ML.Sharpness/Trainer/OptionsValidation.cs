@@ -47,6 +47,10 @@ internal static class OptionsValidation
         Require.That(options.CheckpointDirectory is null || !string.IsNullOrWhiteSpace(options.CheckpointDirectory), nameof(options.CheckpointDirectory),
             options.CheckpointDirectory, "null (no checkpoints) or a folder");
         Require.That(options.NumberOfThreads is null or > 0, nameof(options.NumberOfThreads), options.NumberOfThreads, "null (TorchSharp's choice) or a positive thread count");
+        Require.That(options.DataCacheMemoryLimitMB is null or >= 0 and <= long.MaxValue >> 20, nameof(options.DataCacheMemoryLimitMB), options.DataCacheMemoryLimitMB,
+            "null (a quarter of the memory) or MiB ≥ 0 (0 keeps every image in the cache file)");
+        Require.That(options.CacheDirectory is null || (!string.IsNullOrWhiteSpace(options.CacheDirectory) && options.CacheDirectory.IndexOf('\0') < 0),
+            nameof(options.CacheDirectory), options.CacheDirectory, "null (the system's temp folder) or a folder path");
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
         Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));
         CheckBaseOptimizerOptions(options);

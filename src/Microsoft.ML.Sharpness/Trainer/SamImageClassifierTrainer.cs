@@ -64,63 +64,59 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         void Log(string message) => channel.Info(MessageSensitivity.None, message);
 
         Device device = TorchRuntime.Prepare(options.NumberOfThreads, options.Device, options.FallbackToCpu, Log);
-        var (train, validation) = LoadData(options, input, columns, device, seed);
-        using (train)
-        using (validation)
+        using var cache = DataCache.Open(options.DataCacheMemoryLimitMB, options.CacheDirectory);
+        void ThrowIfCanceled() => host.ThrowIfCanceled("Training");
+        using var rows = ImageRowsLoader.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, cache, options.SkipUnreadableImages, "training data", Log, ThrowIfCanceled);
+        using var validationRows = options.ValidationSet is { } validationSet ? LoadValidation(options, validationSet, columns, cache, Log, ThrowIfCanceled) : null;
+        var (train, validation) = Split(options, rows, validationRows, seed);
+        var shape = NetworkShape.Of(options, columns.Channels, columns.Height, columns.Width, columns.Classes);
+        Log($"Training a {shape.Describe()} with {StepDescription(options)} " +
+            $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}" +
+            $"{(options.Augmentation == ImageAugmentation.None ? "" : $", augmented with {options.Augmentation}")}, seed {seed}, on {device.type}.");
+
+        manual_seed(seed);
+        var network = NetworkFactory.Create(shape);
+        try
         {
-            var shape = NetworkShape.Of(options, columns.Channels, columns.Height, columns.Width, columns.Classes);
-            Log($"Training a {shape.Describe()} with {StepDescription(options)} " +
-                $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}" +
-                $"{(options.Augmentation == ImageAugmentation.None ? "" : $", augmented with {options.Augmentation}")}, seed {seed}, on {device.type}.");
-
-            manual_seed(seed);
-            var network = NetworkFactory.Create(shape);
-            try
+            if (options.InitialModel is { } initial)
+                WarmStart.CopyWeights(initial, network, shape, Log);
+            network.to(device);
+            var checkpoint = options.CheckpointDirectory is { } folder
+                ? new TrainingCheckpoint(folder, options, rows.Fingerprint + (validationRows is null ? "" : "+" + validationRows.Fingerprint))
+                : null;
+            var loop = new TrainingLoop(options, seed, host, report =>
             {
-                if (options.InitialModel is { } initial)
-                    WarmStart.CopyWeights(initial, network, shape, Log);
-                network.to(device);
-                var checkpoint = options.CheckpointDirectory is { } folder
-                    ? new TrainingCheckpoint(folder, options, DataFingerprint.Of(train, validation))
-                    : null;
-                var loop = new TrainingLoop(options, seed, host, report =>
-                {
-                    Log(report.ToString());
-                    options.Progress?.Report(report);
-                }, Log);
-                var progress = loop.Run(network, train, validation, device, checkpoint);
-                network.to(CPU);
+                Log(report.ToString());
+                options.Progress?.Report(report);
+            }, Log);
+            var progress = loop.Run(network, train, validation, device, checkpoint);
+            network.to(CPU);
 
-                var info = Describe(options, columns, train.Count, progress);
-                var names = new OnnxColumnNames(options.FeatureColumnName, ScoringChain.LogitsColumn(info));
-                byte[] onnx = OnnxModelExport.Export(network, shape, names, new Dictionary<string, string> { [SamImageClassifierModel.MetadataKey] = info.ToJson() });
-                var scoring = ScoringChain.Create(environment, onnx, input.Schema, info);
-                return new SamImageClassifierTransformer(scoring, new SamImageClassifierModel(info, network, onnx));
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
+            var info = Describe(options, columns, train.Count, rows.SkippedRows, progress);
+            var names = new OnnxColumnNames(options.FeatureColumnName, ScoringChain.LogitsColumn(info));
+            byte[] onnx = OnnxModelExport.Export(network, shape, names, new Dictionary<string, string> { [SamImageClassifierModel.MetadataKey] = info.ToJson() });
+            var scoring = ScoringChain.Create(environment, onnx, input.Schema, info);
+            return new SamImageClassifierTransformer(scoring, new SamImageClassifierModel(info, network, onnx));
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
         }
     }
 
-    /// <summary>The training rows and the validation rows: the <see cref="SamImageClassifierOptions.ValidationSet"/>, a held-out share of the training data, or none.</summary>
-    private static (ImageTensors Train, ImageTensors? Validation) LoadData(SamImageClassifierOptions options, IDataView input, ImageColumns columns, Device device, int seed)
+    /// <summary>The rows to train on and to validate on: all rows and the <see cref="SamImageClassifierOptions.ValidationSet"/>, a held-out share of the rows, or all rows alone.</summary>
+    private static (RowSet Train, RowSet? Validation) Split(SamImageClassifierOptions options, ImageRows rows, ImageRows? validationSet, int seed)
     {
-        var all = ImageTensors.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, device, "training data");
-        if (options.ValidationSet is { } data)
-            return (all, LoadValidation(options, data, columns, device));
+        if (validationSet is not null)
+            return (RowSet.All(rows), RowSet.All(validationSet));
         if (options.ValidationFraction <= 0)
-            return (all, null);
-        using (all)
-        {
-            var (trainRows, validationRows) = ValidationSplit.Split(all.Labels.cpu().data<long>().ToArray(), options.ValidationFraction, seed);
-            if (validationRows.Length == 0)
-                throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.ValidationFraction), options.ValidationFraction,
-                    $"{nameof(SamImageClassifierOptions.ValidationFraction)} {options.ValidationFraction} of {all.Count} rows holds out no row (every class has a single row); give a {nameof(SamImageClassifierOptions.ValidationSet)}.");
-            return (all.Select(trainRows), all.Select(validationRows));
-        }
+            return (RowSet.All(rows), null);
+        var (trainRows, validationRows) = ValidationSplit.Split(rows.Labels, options.ValidationFraction, seed);
+        if (validationRows.Length == 0)
+            throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.ValidationFraction), options.ValidationFraction,
+                $"{nameof(SamImageClassifierOptions.ValidationFraction)} {options.ValidationFraction} of {rows.Count} rows holds out no row (every class has a single row); give a {nameof(SamImageClassifierOptions.ValidationSet)}.");
+        return (new RowSet(rows, trainRows), new RowSet(rows, validationRows));
     }
 
     /// <summary>"Sam over AdamW", "AdaptiveSam over Sgd", or the base optimizer alone ("plain Adam") when nothing perturbs the weights.</summary>
@@ -128,17 +124,17 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         (options.Optimizer == SharpnessOptimizer.Sgd ? $"plain {options.BaseOptimizer}" : $"{options.Optimizer} over {options.BaseOptimizer}") +
         (options.GradientClipNorm > 0 ? $" (gradients clipped to norm {options.GradientClipNorm:G4})" : "");
 
-    private static ImageTensors LoadValidation(SamImageClassifierOptions options, IDataView data, ImageColumns trainColumns, Device device)
+    private static ImageRows LoadValidation(SamImageClassifierOptions options, IDataView data, ImageColumns trainColumns, DataCache cache, Action<string> log, Action throwIfCanceled)
     {
         var columns = ImageColumns.Inspect(data.Schema, options.FeatureColumnName, options.LabelColumnName);
         if (columns.Channels != trainColumns.Channels || columns.Height != trainColumns.Height || columns.Width != trainColumns.Width || columns.Classes != trainColumns.Classes)
             throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.ValidationSet),
                 $"The validation set has {columns.Channels}×{columns.Height}×{columns.Width} images and {columns.Classes} classes; the training data has " +
                 $"{trainColumns.Channels}×{trainColumns.Height}×{trainColumns.Width} and {trainColumns.Classes}. Transform both with the same pipeline.");
-        return ImageTensors.Load(data, options.FeatureColumnName, options.LabelColumnName, columns, device, "validation set");
+        return ImageRowsLoader.Load(data, options.FeatureColumnName, options.LabelColumnName, columns, cache, options.SkipUnreadableImages, "validation set", log, throwIfCanceled);
     }
 
-    private static SamImageClassifierModelInfo Describe(SamImageClassifierOptions options, ImageColumns columns, long rows, TrainingProgress progress) => new()
+    private static SamImageClassifierModelInfo Describe(SamImageClassifierOptions options, ImageColumns columns, long rows, long skippedRows, TrainingProgress progress) => new()
     {
         Channels = columns.Channels,
         Height = columns.Height,
@@ -150,6 +146,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         PredictedLabelColumnName = options.PredictedLabelColumnName,
         Training = options.CopySettings(),
         TrainingRows = rows,
+        SkippedTrainingRows = skippedRows,
         TrainingHistory = progress.History,
         BestEpoch = progress.EarlyStopping?.BestEpoch,
     };

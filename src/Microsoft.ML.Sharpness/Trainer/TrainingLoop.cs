@@ -32,7 +32,7 @@ internal sealed class TrainingLoop
         this.log = log;
     }
 
-    public TrainingProgress Run(Sequential network, ImageTensors train, ImageTensors? validation, Device device, TrainingCheckpoint? checkpoint)
+    public TrainingProgress Run(Sequential network, RowSet train, RowSet? validation, Device device, TrainingCheckpoint? checkpoint)
     {
         long rows = train.Count;
         int batchSize = (int)Math.Min(options.BatchSize, rows);
@@ -53,22 +53,17 @@ internal sealed class TrainingLoop
             var clock = Stopwatch.StartNew();
             network.train();
             double lossSum = 0, rate = 0;
-            long correct = 0, seen = 0, globalStep = progress.Steps;
-            using Tensor order = randperm(rows, generator: shuffling).to(device);
-            for (long step = 0; step < steps; step++, globalStep++)
+            long correct = 0, seen = 0, step = 0;
+            foreach (var (images, labels) in train.Rows.Batches(Shuffle(train.Indices, shuffling), batchSize, device))
             {
                 host.ThrowIfCanceled("Training");
-                long start = step * batchSize, length = Math.Min(batchSize, rows - start);
-                if (length < 2 && steps > 1) continue; // a single leftover row cannot train BatchNorm
-                rate = schedule.RateAt(globalStep);
+                long length = labels.shape[0];
+                if (length < 2 && steps > 1) break; // a single leftover row (always the last batch) cannot train BatchNorm
+                rate = schedule.RateAt(progress.Steps + step);
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
                 StepOutcome outcome;
                 using (NewDisposeScope())
-                {
-                    Tensor index = order.narrow(0, start, length);
-                    Tensor images = train.Features.index_select(0, index);
-                    outcome = stepper.Step(augmentation?.Apply(images) ?? images, train.Labels.index_select(0, index));
-                }
+                    outcome = stepper.Step(augmentation?.Apply(images) ?? images, labels);
                 if (!double.IsFinite(outcome.Loss))
                     throw new InvalidOperationException(
                         $"Training diverged: the loss became {outcome.Loss} at epoch {epoch}, step {step + 1} of {steps}. " +
@@ -76,15 +71,16 @@ internal sealed class TrainingLoop
                 lossSum += outcome.Loss * length;
                 correct += outcome.Correct;
                 seen += length;
+                step++;
             }
 
-            (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation.Features, validation.Labels);
+            (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation, device);
             var epochReport = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen,
                 validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds);
             bool stop = earlyStopping?.Observe(epochReport, network) ?? false;
             progress = progress with
             {
-                Epochs = epoch, Steps = globalStep, History = [.. progress.History, epochReport], EarlyStopping = earlyStopping?.State, StoppedEarly = stop,
+                Epochs = epoch, Steps = progress.Steps + steps, History = [.. progress.History, epochReport], EarlyStopping = earlyStopping?.State, StoppedEarly = stop,
             };
             checkpoint?.Save(progress, network, optimizer, generators, earlyStopping?.BestState);
             report(epochReport);
@@ -98,6 +94,13 @@ internal sealed class TrainingLoop
         }
         network.eval();
         return progress;
+    }
+
+    /// <summary>The rows of an epoch in random order: the i-th is <paramref name="rows"/>[π(i)] for a permutation π drawn from the seeded generator.</summary>
+    private static long[] Shuffle(long[] rows, Generator generator)
+    {
+        using Tensor permutation = randperm(rows.LongLength, generator: generator);
+        return permutation.data<long>().ToArray().Select(i => rows[i]).ToArray();
     }
 
     private TrainingProgress? Resume(TrainingCheckpoint? checkpoint, Sequential network, OptimizerHelper optimizer, Generator[] generators, EarlyStopping? earlyStopping)
