@@ -82,7 +82,7 @@ internal static class ImageRowsLoader
         if (skipped > 0)
             log($"Skipped {skipped} of {row} rows of the {dataName} whose image could not be read ({nameof(SamImageClassifierOptions.SkipUnreadableImages)}).");
         var rows = writer.Finish(skipped);
-        log($"The {dataName}: {rows.Describe()}.");
+        log($"The {dataName}: {rows.Describe()}; memory for images: {cache.MemoryLimitBytes >> 20} MiB ({nameof(SamImageClassifierOptions.DataCacheMemoryLimitMB)}).");
         return rows;
     }
 
