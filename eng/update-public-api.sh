@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 project=src/Microsoft.ML.Sharpness/Microsoft.ML.Sharpness.csproj
 dotnet format analyzers "$project" --diagnostics RS0016 RS0017 --severity warn
 for file in src/Microsoft.ML.Sharpness/PublicAPI.Shipped.txt src/Microsoft.ML.Sharpness/PublicAPI.Unshipped.txt; do
-  { echo '#nullable enable'; grep -v -e '^#nullable enable$' -e '^$' "$file" | LC_ALL=C sort -f | uniq; } > "$file.sorted"
+  { echo '#nullable enable'; { grep -v -e '^#nullable enable$' -e '^$' "$file" || true; } | LC_ALL=C sort -f | uniq; } > "$file.sorted"
   mv "$file.sorted" "$file"
 done
 dotnet build "$project" --no-restore -v quiet -nologo
