@@ -7,7 +7,8 @@ using Microsoft.Build.Utilities;
 
 /// <summary>
 /// Marks the GLIBCXX_3.4.32 version requirement of libLibTorchSharp.so weak (ELF SHT_GNU_verneed, VER_FLG_WEAK),
-/// so that the library loads with GCC 12's libstdc++. Idempotent; skipped when the system libstdc++ has that version.
+/// so that the library loads with GCC 12's libstdc++. Idempotent; skipped when the system libstdc++ has that version,
+/// unless <see cref="Always"/> is set (for output that runs on other machines, such as a tool package).
 /// </summary>
 public class PatchTorchSharpNativeLibrary : Task
 {
@@ -27,19 +28,13 @@ public class PatchTorchSharpNativeLibrary : Task
     [Required]
     public ITaskItem[] Files { get; set; } = Array.Empty<ITaskItem>();
 
+    /// <summary>Patch even when this machine's libstdc++ has GLIBCXX_3.4.32 (the weak requirement is harmless there).</summary>
+    public bool Always { get; set; }
+
     public override bool Execute()
     {
-        string? libStdCxx = Array.Find(LibStdCxxCandidates, File.Exists);
-        if (libStdCxx == null)
-        {
-            Log.LogMessage(MessageImportance.Low, "SharpnessML: no libstdc++.so.6 found in the usual places; libLibTorchSharp.so left as it is.");
+        if (!Always && !NeedsPatch())
             return true;
-        }
-        if (Contains(File.ReadAllBytes(libStdCxx), Encoding.ASCII.GetBytes(MissingVersion + "\0")))
-        {
-            Log.LogMessage(MessageImportance.Low, $"SharpnessML: {libStdCxx} provides {MissingVersion}; no patch needed.");
-            return true;
-        }
         foreach (ITaskItem item in Files)
         {
             string path = item.GetMetadata("FullPath");
@@ -54,6 +49,23 @@ public class PatchTorchSharpNativeLibrary : Task
             }
         }
         return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>Whether this machine's libstdc++ lacks GLIBCXX_3.4.32 (false, logged, when none is found).</summary>
+    private bool NeedsPatch()
+    {
+        string? libStdCxx = Array.Find(LibStdCxxCandidates, File.Exists);
+        if (libStdCxx == null)
+        {
+            Log.LogMessage(MessageImportance.Low, "SharpnessML: no libstdc++.so.6 found in the usual places; libLibTorchSharp.so left as it is.");
+            return false;
+        }
+        if (Contains(File.ReadAllBytes(libStdCxx), Encoding.ASCII.GetBytes(MissingVersion + "\0")))
+        {
+            Log.LogMessage(MessageImportance.Low, $"SharpnessML: {libStdCxx} provides {MissingVersion}; no patch needed.");
+            return false;
+        }
+        return true;
     }
 
     /// <summary>Sets VER_FLG_WEAK on the Vernaux entry named GLIBCXX_3.4.32; returns what was done.</summary>

@@ -17,11 +17,15 @@ internal static class StudyCommand
         var seedsOption = new Option<int[]>("--seeds") { Description = "Use these seeds instead of the study's.", AllowMultipleArgumentsPerToken = true };
         var epochsOption = new Option<int?>("--epochs") { Description = "Train every run this many epochs (a quick look; warm-start helpers keep theirs).", HelpName = "N" };
         var trainRowsOption = new Option<int?>("--train-rows") { Description = "Use a stratified sample of this many training images.", HelpName = "N" };
+        var quickOption = new Option<bool>("--quick")
+        {
+            Description = $"A quick look: at most {QuickProfile.Rows} rows per sharpness measure and {QuickProfile.TestRows} test rows, the cheaper measures with fewer iterations, 1-D landscapes only, no spectra (the study file's \"profile\": \"Quick\").",
+        };
         var plainOption = new Option<bool>("--plain") { Description = "Progress as plain lines even on a terminal." };
 
         var command = new System.CommandLine.Command("study", "Train and evaluate every run of a study, draw its landscapes and write tables, plots and an HTML report.")
         {
-            configOption, presetOption, outOption, dataOption, seedsOption, epochsOption, trainRowsOption, plainOption,
+            configOption, presetOption, outOption, dataOption, seedsOption, epochsOption, trainRowsOption, quickOption, plainOption,
         };
         command.Validators.Add(result =>
         {
@@ -41,6 +45,7 @@ internal static class StudyCommand
                 }
                 if (parse.GetValue(seedsOption) is { Length: > 0 } seeds) study.Seeds = [.. seeds];
                 if (parse.GetValue(trainRowsOption) is int rows) study.TrainRows = rows;
+                if (parse.GetValue(quickOption)) QuickProfile.Apply(study);
                 if (parse.GetValue(epochsOption) is int epochs)
                     foreach (var run in study.Runs.Where(r => r.Report != false)) run.Set(nameof(TrainingSettings.Epochs), epochs);
                 string output = parse.GetRequiredValue(outOption);

@@ -49,6 +49,18 @@ internal static class StudyReport
         return text.ToString();
     }
 
+    /// <summary>The rows a sharpness evaluation used, as the results recorded them: "256", or "200–256" when runs differ.</summary>
+    private static string RowsEvaluated(IEnumerable<IReadOnlyDictionary<string, double>> metrics)
+    {
+        var rows = metrics.Select(m => m.TryGetValue(SharpnessMetrics.Keys.Rows, out double n) ? (long?)n : null).OfType<long>().Distinct().Order().ToList();
+        return rows.Count switch
+        {
+            0 => "no",
+            1 => rows[0].ToString("N0", CultureInfo.InvariantCulture),
+            _ => $"{rows[0].ToString("N0", CultureInfo.InvariantCulture)}–{rows[^1].ToString("N0", CultureInfo.InvariantCulture)}",
+        };
+    }
+
     private static void WriteResults(string path, IReadOnlyList<RunResult> results)
     {
         var trainKeys = results.SelectMany(r => r.TrainSharpness.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -80,10 +92,13 @@ internal static class StudyReport
             <html lang="en"><head><meta charset="utf-8"><title>{{E(study.Name)}}</title>
             <style>
             body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+            .table-scroll { max-width: 100%; overflow-x: auto; border: 1px solid #ddd; }
             table { border-collapse: collapse; font-size: 0.85em; }
             th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: right; }
-            th:first-child, td:first-child { text-align: left; }
-            th { background: #f3f3f3; }
+            th { background: #f3f3f3; min-width: 5em; vertical-align: bottom; }
+            td { white-space: nowrap; }
+            th:first-child, td:first-child { text-align: left; position: sticky; left: 0; }
+            td:first-child { background: #fff; }
             figure { display: inline-block; margin: 0.5em; } img { width: 580px; border: 1px solid #eee; }
             figcaption { font-size: 0.85em; }
             </style></head><body>
@@ -91,10 +106,13 @@ internal static class StudyReport
             <p>{{E(study.Description)}}</p>
             """);
         var first = results.FirstOrDefault();
-        html.Append($"<p>Data: <code>{E(study.DataFolder)}</code>, {first?.TrainRows:N0} training rows; seeds {string.Join(", ", study.Seeds)}; " +
+        html.Append($"<p>Data: <code>{E(study.DataFolder)}</code>, {first?.TrainRows:N0} training and {first?.TestRows:N0} test rows; seeds {string.Join(", ", study.Seeds)}; " +
             $"{E(first?.Machine ?? "")}. Values are means over seeds ± their standard error (one seed: the estimator's own standard error where it has one). " +
-            $"Sharpness on {study.Evaluation.TrainRows} training rows unless marked test.</p>\n");
-        html.Append("<h2>Results</h2>\n<table><tr><th>run</th><th>seeds</th>");
+            $"Sharpness on {RowsEvaluated(results.Select(r => r.TrainSharpness))} training rows, measures marked test on " +
+            $"{RowsEvaluated(results.Select(r => r.TestSharpness))} test rows" +
+            (study.Evaluation.Profile == EvaluationProfile.Quick ? $" (quick profile: at most {QuickProfile.Rows} rows, the cheaper measures with fewer iterations, 1-D landscapes only)" : "") +
+            ".</p>\n");
+        html.Append("<h2>Results</h2>\n<div class=\"table-scroll\"><table><tr><th>run</th><th>seeds</th>");
         foreach (var c in columns) html.Append($"<th>{E(c.Heading)}</th>");
         html.Append("</tr>\n");
         foreach (var s in summaries)
@@ -103,7 +121,7 @@ internal static class StudyReport
             foreach (var c in columns) html.Append($"<td>{E(Cell(s[c.Key], c))}</td>");
             html.Append("</tr>\n");
         }
-        html.Append("</table>\n<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")
+        html.Append("</table></div>\n<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")
             .Append("model, result and full sharpness metrics are in <code>runs/</code>.</p>\n<h2>Charts</h2>\n");
         foreach (string chart in charts)
             html.Append($"<figure><a href=\"plots/{chart}.svg\"><img src=\"plots/{chart}.png\" alt=\"{E(chart)}\"></a>" +

@@ -1,8 +1,21 @@
 namespace Microsoft.ML.Sharpness.Lab.Studies;
 
+/// <summary>How much a study's evaluation computes: everything it asks for, or a quick look (<see cref="QuickProfile"/>).</summary>
+internal enum EvaluationProfile
+{
+    /// <summary>The study's settings as written.</summary>
+    Full,
+
+    /// <summary>Fewer rows and products, 1-D landscapes only, no spectra (<see cref="QuickProfile"/>).</summary>
+    Quick,
+}
+
 /// <summary>How a study evaluates each trained model with <c>EvaluateWithSharpness</c>.</summary>
 internal sealed class EvaluationSettings
 {
+    /// <summary>Full (default) or Quick: a quick profile scales the settings below and the landscapes down when the study is read.</summary>
+    public EvaluationProfile Profile { get; set; } = EvaluationProfile.Full;
+
     /// <summary>Training rows (a seeded shuffle of the training set) the sharpness measures use. Default 1000.</summary>
     public int TrainRows { get; set; } = 1000;
 
@@ -24,6 +37,13 @@ internal sealed class EvaluationSettings
     /// <summary>Hessian-vector products of the trace estimate. Default 24.</summary>
     public int TraceProbes { get; set; } = 24;
 
+    /// <summary>At most this many power iterations (Hessian-vector products) for the top eigenvalues. Default 100.</summary>
+    public int PowerIterations { get; set; } = 100;
+
+    /// <summary>Gradient passes of Keskar's maximization per ε. Default 10.</summary>
+    public int KeskarIterations { get; set; } = 10;
+
+
     /// <summary>The evaluator options for the given measures and rows.</summary>
     public SharpnessEvaluationOptions ToOptions(SharpnessMeasures measures, int rows, int? threads) => new()
     {
@@ -32,6 +52,8 @@ internal sealed class EvaluationSettings
         KeskarEpsilons = [.. KeskarEpsilons],
         Rhos = [.. Rhos],
         TraceProbes = TraceProbes,
+        PowerIterations = PowerIterations,
+        KeskarIterations = KeskarIterations,
         NumberOfThreads = threads,
     };
 }

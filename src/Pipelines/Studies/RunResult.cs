@@ -33,6 +33,9 @@ internal sealed class RunResult
     /// <summary>Training rows.</summary>
     public long TrainRows { get; set; }
 
+    /// <summary>Test rows (the test accuracy's and the validation's).</summary>
+    public long TestRows { get; set; }
+
     /// <summary>Per-epoch training history (validation = the whole test set).</summary>
     public List<TrainingEpochReport> History { get; set; } = [];
 

@@ -86,6 +86,7 @@ internal sealed class StudyDefinition
         }
         if (study is null) throw new StudyException($"{source}: the file holds no study.");
         study.Validate(source);
+        if (study.Evaluation.Profile == EvaluationProfile.Quick) QuickProfile.Apply(study);
         return study;
     }
 

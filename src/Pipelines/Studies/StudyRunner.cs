@@ -76,6 +76,7 @@ internal sealed class StudyRunner
             Rho = options.Optimizer == SharpnessOptimizer.Sgd ? 0 : options.Rho,
             WarmStartFrom = run.WarmStartFrom,
             TrainRows = data.TrainCount,
+            TestRows = data.TestCount,
             History = [.. classifier.Model.Info.TrainingHistory],
             TrainingSeconds = trainingSeconds,
             Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, threads {study.Threads?.ToString() ?? "default"}",
@@ -120,11 +121,11 @@ internal sealed class StudyRunner
 
         var clock = Stopwatch.StartNew();
         var evaluation = study.Evaluation;
-        progress.RunStage($"sharpness on {evaluation.TrainRows} training rows");
+        progress.RunStage($"sharpness on {Math.Min(evaluation.TrainRows, data.TrainCount)} training rows");
         var trainSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Train,
             evaluation.ToOptions(evaluation.TrainMeasures, evaluation.TrainRows, study.Threads));
         File.WriteAllText(Path.Combine(folder, "train-sharpness.json"), trainSharpness.ToJson());
-        progress.RunStage($"sharpness on {evaluation.TestRows} test rows");
+        progress.RunStage($"sharpness on {Math.Min(evaluation.TestRows, data.TestCount)} test rows");
         var testSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Test,
             evaluation.ToOptions(evaluation.TestMeasures, evaluation.TestRows, study.Threads));
         File.WriteAllText(Path.Combine(folder, "test-sharpness.json"), testSharpness.ToJson());

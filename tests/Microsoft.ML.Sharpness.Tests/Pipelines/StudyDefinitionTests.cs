@@ -27,6 +27,44 @@ public sealed class StudyDefinitionTests
     }
 
     [TestMethod]
+    public void TheQuickProfileEvaluatesFewerRowsAndProductsAndDrawsOneDimensionalLandscapesOnly()
+    {
+        var study = StudyPresets.Load("sgd-vs-sam", ".");
+        QuickProfile.Apply(study);
+        var e = study.Evaluation;
+        Assert.AreEqual(EvaluationProfile.Quick, e.Profile);
+        Assert.AreEqual((128, 128, 2000), (e.TrainRows, e.TestRows, study.TestRows));
+        Assert.AreEqual(SharpnessMeasures.KeskarFullSpace | SharpnessMeasures.Sam | SharpnessMeasures.AdaptiveSam | SharpnessMeasures.MSharpness
+            | SharpnessMeasures.HessianEigenvalues, e.TrainMeasures, "the default measures less the costly ones");
+        Assert.AreEqual(SharpnessMeasures.KeskarFullSpace | SharpnessMeasures.Sam | SharpnessMeasures.HessianEigenvalues, e.TestMeasures, "the preset's test measures");
+        Assert.AreEqual((6, 3), (e.PowerIterations, e.KeskarIterations));
+        var options = e.ToOptions(e.TrainMeasures, e.TrainRows, threads: null);
+        Assert.AreEqual((128, 6, 3), (options.MaxRows, options.PowerIterations, options.KeskarIterations), "the evaluator gets them");
+        var l = study.Landscapes!;
+        Assert.AreEqual(0, l.Surfaces.Count + l.Spectra.Count, "1-D landscapes only");
+        Assert.AreEqual(1, l.Interpolations.Count);
+        CollectionAssert.AreEqual(new[] { "SGD", "SAM", "ASAM" }, l.RandomDirections);
+        Assert.AreEqual((128, 11), (l.Rows, l.Points));
+    }
+
+    [TestMethod]
+    public void AStudyFileAsksForTheQuickProfileWhichNeverScalesUp()
+    {
+        var study = StudyDefinition.Parse("""
+            { "data": "d", "testRows": 300, "runs": [{ "name": "A" }],
+              "evaluation": { "profile": "quick", "trainRows": 50, "testMeasures": "Sam, Fisher", "powerIterations": 4 },
+              "landscapes": { "randomDirections": ["A"], "surfaces": ["A"], "points": 7 } }
+            """, "study.json");
+        var e = study.Evaluation;
+        Assert.AreEqual(EvaluationProfile.Quick, e.Profile);
+        Assert.AreEqual((50, 128, 300, 4), (e.TrainRows, e.TestRows, study.TestRows, e.PowerIterations));
+        Assert.AreEqual(SharpnessMeasures.Sam, e.TestMeasures, "Fisher is not a quick measure");
+        Assert.AreEqual(24, e.TraceProbes, "settings of measures the profile leaves out stay");
+        Assert.AreEqual((0, 1, 7), (study.Landscapes!.Surfaces.Count, study.Landscapes.RandomDirections.Count, study.Landscapes.Points));
+        Assert.AreEqual(EvaluationProfile.Full, StudyDefinition.Parse("""{ "data": "d", "runs": [{ "name": "A" }] }""", "s").Evaluation.Profile);
+    }
+
+    [TestMethod]
     [DataRow("""{ "data": "d", "runs": [] }""", "\"runs\" is empty")]
     [DataRow("""{ "data": "d", "runs": [{ "name": "A" }, { "name": "A" }] }""", "two runs are named \"A\"")]
     [DataRow("""{ "data": "d", "runs": [{ "name": "A", "warmStartFrom": "B" }, { "name": "B" }] }""", "not an earlier run")]

@@ -90,6 +90,10 @@ public sealed class StudyRunnerTests
             Assert.AreEqual(sb.TrainSharpness["Keskar[full space,eps=0.001]"], Parse(batch.Rows[0][batch.Column["keskar_sharpness"]]), 1e-12);
             var surface = ReadCsv(Path.Combine(plots, "surface-sb.csv"));
             Assert.AreEqual(9, surface.Rows.Count);
+            string report = File.ReadAllText(Path.Combine(output, "report.html"));
+            StringAssert.Contains(report, "300 training and 200 test rows");
+            StringAssert.Contains(report, "Sharpness on 64 training rows, measures marked test on 64 test rows.");
+            StringAssert.Contains(report, "<div class=\"table-scroll\"><table>", "the results table scrolls inside its box");
 
             // Run again: nothing is retrained or recomputed. Change one run: only it retrains. Change the evaluation: all do.
             var again = new Recorder();
@@ -102,8 +106,10 @@ public sealed class StudyRunnerTests
             CollectionAssert.AreEqual(new[] { ("SB", true), ("LB", false), ("LB from SB", true) }, changed.Runs);
             Assert.AreEqual(1, changed.Epochs);
             var reevaluated = new Recorder();
-            new StudyRunner(StudyDefinition.Parse(StudyJson(lbEpochs: 1, evaluationRows: 48), "test"), output, reevaluated).Run();
+            new StudyRunner(StudyDefinition.Parse(StudyJson(lbEpochs: 1, evaluationRows: 400), "test"), output, reevaluated).Run();
             Assert.IsTrue(reevaluated.Runs.All(r => !r.Resumed), "other evaluation settings make every result stale");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(output, "report.html")), "Sharpness on 300 training rows,",
+                "the report states the rows evaluated, not the 400 asked for");
         }
         finally
         {
