@@ -1,0 +1,50 @@
+using Microsoft.ML.Sharpness.Evaluation;
+using Microsoft.ML.Sharpness.Networks.Layers;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sharpness.Tests.Imported;
+
+[TestClass]
+public sealed class OnnxImportTests
+{
+    public static IEnumerable<object[]> Models =>
+        new[] { "resnet18-folded", "resnet18-bn", "mobilenetv2-folded", "mobilenetv2-bn", "efficientnet-b0-folded", "efficientnet-b0-bn",
+            "mobilenetv3-folded", "mobilenetv3-bn", "squeezenet-folded" }.Select(m => new object[] { m });
+
+    [TestMethod]
+    [DynamicData(nameof(Models))]
+    public void ImportedLogitsEqualOnnxRuntimes(string model)
+    {
+        string path = OnnxFixtures.PathOf($"{model}.onnx");
+        using var imported = SamImageClassifierModel.FromOnnxFile(path);
+        Assert.AreEqual((3, 32, 32, 10), (imported.Info.Channels, imported.Info.Height, imported.Info.Width, imported.Info.ClassNames.Count));
+        manual_seed(7);
+        using Tensor images = randn(3, 3, 32, 32);
+        using Tensor logits = imported.Network.call(images);
+        double difference = OnnxFixtures.RelativeDifference(logits.data<float>().ToArray(), OnnxFixtures.RuntimeOutput(path, images));
+        Assert.IsLessThanOrEqualTo(1e-4, difference, $"{model}: max relative difference {difference:G3}");
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Models))]
+    public void AnImportedNetworkExportsBackToTheSameLogitsAndRunsTheSecondOrderForward(string model)
+    {
+        using var imported = SamImageClassifierModel.FromOnnxFile(OnnxFixtures.PathOf($"{model}.onnx"));
+        string exported = Path.Combine(Path.GetTempPath(), $"sharpness-{model}-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            imported.ExportOnnx(exported);
+            manual_seed(8);
+            using Tensor images = randn(2, 3, 32, 32).requires_grad_(true);
+            using Tensor logits = imported.Network.call(images);
+            double difference = OnnxFixtures.RelativeDifference(OnnxFixtures.RuntimeOutput(exported, images.detach()), logits.detach().data<float>().ToArray());
+            Assert.IsLessThanOrEqualTo(1e-4, difference, $"{model}: exported against imported, max relative difference {difference:G3}");
+            using Tensor secondOrder = LayerRules.SecondOrderForward(imported.Network, images);
+            Assert.IsTrue(secondOrder.allclose(logits, rtol: 1e-4, atol: 1e-5), $"{model}: second-order forward differs by {(secondOrder - logits).abs().max().item<float>()}");
+        }
+        finally
+        {
+            File.Delete(exported);
+        }
+    }
+}
