@@ -32,6 +32,7 @@ internal static class OptionsValidation
         Require.That(options.WideResNetWidth > 0, nameof(options.WideResNetWidth), options.WideResNetWidth, "a positive widening factor k");
         Require.That(options.WideResNetDropout >= 0 && options.WideResNetDropout < 1, nameof(options.WideResNetDropout), options.WideResNetDropout, "a dropout probability in [0, 1)");
         Require.That(options.NumberOfThreads is null or > 0, nameof(options.NumberOfThreads), options.NumberOfThreads, "null (TorchSharp's choice) or a positive thread count");
+        CheckPretrainedOptions(options);
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
         Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));
         CheckBaseOptimizerOptions(options);
@@ -44,6 +45,31 @@ internal static class OptionsValidation
             (nameof(options.ScoreColumnName), options.ScoreColumnName), (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName),
         })
             Require.That(!string.IsNullOrWhiteSpace(value), name, value, "a column name");
+    }
+
+    /// <summary>The fine-tuning options: a readable ONNX file, and the options that only fine-tuning reads set only with one.</summary>
+    private static void CheckPretrainedOptions(SamImageClassifierOptions options)
+    {
+        Require.That(options.BackboneLearningRateScale > 0 && float.IsFinite(options.BackboneLearningRateScale), nameof(options.BackboneLearningRateScale),
+            options.BackboneLearningRateScale, "a finite positive multiple of the learning rate (0.1 is usual; set FreezeBackbone to train the head alone)");
+        if (options.InputNormalization is { } normalization)
+            normalization.For(normalization.Mean.Count, nameof(options.InputNormalization));
+        if (options.PretrainedModelPath is not { } path)
+        {
+            string needsPath = $"its default with {nameof(options.PretrainedModelPath)} null (it applies only to fine-tuning a pretrained ONNX model)";
+            Require.That(options.PretrainedFeatureNode is null, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode, needsPath);
+            Require.That(!options.FreezeBackbone, nameof(options.FreezeBackbone), options.FreezeBackbone, needsPath);
+            Require.That(options.BackboneLearningRateScale == new TrainingSettings().BackboneLearningRateScale, nameof(options.BackboneLearningRateScale),
+                options.BackboneLearningRateScale, needsPath);
+            Require.That(options.InputNormalization is null, nameof(options.InputNormalization), "set", needsPath);
+            return;
+        }
+        Require.That(!string.IsNullOrWhiteSpace(path) && File.Exists(path), nameof(options.PretrainedModelPath), path,
+            $"the path of an existing .onnx file (current directory '{Environment.CurrentDirectory}')");
+        Require.That(options.PretrainedFeatureNode is null || options.PretrainedFeatureNode.Length > 0, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode,
+            "null (the penultimate features) or a node name");
+        Require.That(options.InitialModel is null, nameof(options.InitialModel), options.InitialModel,
+            $"null with {nameof(options.PretrainedModelPath)} (the pretrained model is the starting point; export a trained model with ExportOnnx to fine-tune it)");
     }
 
     /// <summary>An option of one base optimizer set away from its default while another one trains would be silently ignored: rejected, naming both options.</summary>

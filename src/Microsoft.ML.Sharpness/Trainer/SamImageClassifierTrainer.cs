@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Networks.Imported;
 using Microsoft.ML.Sharpness.Onnx;
 using Microsoft.ML.Sharpness.Persistence;
 using Microsoft.ML.Sharpness.Runtime;
@@ -60,7 +61,9 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
             $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}, on {device.type}.");
 
         manual_seed(options.Seed);
-        var network = NetworkFactory.Create(shape);
+        var network = options.PretrainedModelPath is null
+            ? NetworkFactory.Create(shape)
+            : PretrainedNetwork.Create(options, columns.Channels, columns.Height, columns.Width, columns.Classes, Log);
         if (options.InitialModel is { } initial)
             WarmStart.CopyWeights(initial, network, shape, Log);
         network.to(device);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Evaluation;
+using Microsoft.ML.Sharpness.Networks.Imported;
 using Microsoft.ML.Sharpness.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -25,8 +26,8 @@ internal sealed class TrainingLoop
         long rows = train.Count;
         int batchSize = (int)Math.Min(options.BatchSize, rows);
         long steps = (rows + batchSize - 1) / batchSize;
-        using var optimizer = BaseOptimizers.Create(network.parameters(), options);
-        var stepper = new SharpnessAwareStep(network, optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing,
+        using var optimizer = BaseOptimizers.Create(TrainableGroups.Of(network, options), options);
+        var stepper = new SharpnessAwareStep(network, optimizer.Optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing,
             options.GradientClipNorm);
         var schedule = new LearningRateScheduler(options.LearningRateSchedule, options.LearningRate, steps, options.Epochs, options.StepEpochs, options.StepGamma);
         using var shuffling = new Generator((ulong)options.Seed);
@@ -45,7 +46,7 @@ internal sealed class TrainingLoop
                 long start = step * batchSize, length = Math.Min(batchSize, rows - start);
                 if (length < 2 && steps > 1) continue; // a single leftover row cannot train BatchNorm
                 rate = schedule.RateAt(globalStep);
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                optimizer.SetLearningRate(rate);
                 StepOutcome outcome;
                 using (NewDisposeScope())
                 {

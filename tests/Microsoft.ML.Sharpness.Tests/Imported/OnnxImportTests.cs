@@ -47,4 +47,22 @@ public sealed class OnnxImportTests
             File.Delete(exported);
         }
     }
+
+    [TestMethod]
+    [DataRow("mobilenetv2-bn")]
+    [DataRow("efficientnet-b0-folded")]
+    [DataRow("mobilenetv3-bn")]
+    public void PerExampleGradientsOfAnImportedNetworkMatchThePerRowLoop(string model)
+    {
+        // depthwise and grouped convolutions, BatchNorm, squeeze-excite products, Linear: every layer with weights has a per-row rule
+        using var imported = SamImageClassifierModel.FromOnnxFile(OnnxFixtures.PathOf($"{model}.onnx"));
+        manual_seed(3);
+        using Tensor x = randn(6, 3, 32, 32), y = randint(10, 6);
+        var trick = new PerExampleGradients(imported.Network);
+        Assert.IsFalse(trick.UsesRowLoop);
+        var fast = FisherInformation.Compute(trick, x, y, 0, seed: 1);
+        var slow = FisherInformation.Compute(new PerExampleGradients(imported.Network, forceRowLoop: true), x, y, 0, seed: 1);
+        Assert.AreEqual(slow.EmpiricalTrace, fast.EmpiricalTrace, 1e-4 * slow.EmpiricalTrace, "empirical Fisher trace");
+        Assert.AreEqual(slow.FisherRaoNorm, fast.FisherRaoNorm, 1e-3 * slow.FisherRaoNorm, "Fisher–Rao norm");
+    }
 }

@@ -6,7 +6,7 @@ Each net is a small-width variant of a published architecture, defined here (Deb
 weights and random BatchNorm statistics so that folding BatchNorm changes the numbers. Every net is exported twice:
 `*-folded.onnx` in eval mode (torch.onnx folds BatchNorm into the convolutions) and `*-bn.onnx` with
 TrainingMode.PRESERVE (BatchNormalization nodes kept). The input is [N, 3, 32, 32] with a dynamic batch axis.
-`unsupported-op.onnx` holds an operator the importer refuses (Erf). The tests compare the importer with ONNX Runtime
+`unsupported-op.onnx` holds an operator the importer refuses (Erf); `nhwc-input.onnx` takes NHWC images, which it refuses too. The tests compare the importer with ONNX Runtime
 on the same files, so they need no Python.
 """
 import os
@@ -224,6 +224,18 @@ class Unsupported(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(F.gelu(self.conv(x)), 1), 1))
 
 
+class ChannelsLast(nn.Module):
+    """A net that takes NHWC images [N, 32, 32, 3] (as TensorFlow exports do), which the importer refuses."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4, CLASSES)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(F.relu(self.conv(x.permute(0, 3, 1, 2))), 1), 1))
+
+
 def randomize(model):
     """Random BatchNorm statistics and affine parameters, so that inference-mode BatchNorm is not the identity."""
     with torch.no_grad():
@@ -236,9 +248,9 @@ def randomize(model):
     return model.eval()
 
 
-def export(model, name, preserve):
+def export(model, name, preserve, shape=(2, 3, SIDE, SIDE)):
     path = os.path.join(HERE, name)
-    torch.onnx.export(model, torch.randn(2, 3, SIDE, SIDE), path, input_names=["input"], output_names=["logits"],
+    torch.onnx.export(model, torch.randn(*shape), path, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=13,
                       training=torch.onnx.TrainingMode.PRESERVE if preserve else torch.onnx.TrainingMode.EVAL,
                       do_constant_folding=not preserve)
@@ -255,6 +267,7 @@ def main():
         if name != "squeezenet":  # SqueezeNet has no BatchNorm
             export(net, f"{name}-bn.onnx", preserve=True)
     export(randomize(Unsupported()), "unsupported-op.onnx", preserve=False)
+    export(randomize(ChannelsLast()), "nhwc-input.onnx", preserve=False, shape=(2, SIDE, SIDE, 3))
 
 
 if __name__ == "__main__":
