@@ -65,4 +65,28 @@ public sealed class OnnxImportTests
         Assert.AreEqual(slow.EmpiricalTrace, fast.EmpiricalTrace, 1e-4 * slow.EmpiricalTrace, "empirical Fisher trace");
         Assert.AreEqual(slow.FisherRaoNorm, fast.FisherRaoNorm, 1e-3 * slow.FisherRaoNorm, "Fisher–Rao norm");
     }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void AModelExportedWithAFixedBatchAndOpset11TakesAnyBatch(bool foldedReshape)
+    {
+        string path = OnnxFixtures.PathOf("mobilenetv3-static-batch-opset11.onnx");
+        if (foldedReshape)
+        {
+            // What newer exporters write for x.view(x.size(0), -1) at a fixed batch: a constant target [2, 256].
+            var model = Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            model.Graph.Initializer.Add(new Onnx.Proto.TensorProto { Name = "folded_shape", DataType = (int)Onnx.Proto.TensorProto.Types.DataType.Int64, Dims = { 2 }, Int64Data = { 2, 256 } });
+            model.Graph.Node.Last(n => n.OpType == "Reshape").Input[1] = "folded_shape";
+            path = Path.Combine(Path.GetTempPath(), $"sharpness-folded-reshape-{Guid.NewGuid():N}.onnx");
+            File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        }
+        using var imported = SamImageClassifierModel.FromOnnxFile(path);
+        manual_seed(9);
+        using Tensor images = randn(5, 3, 32, 32);
+        using Tensor logits = imported.Network.call(images);
+        CollectionAssert.AreEqual(new long[] { 5, 10 }, logits.shape);
+        double difference = OnnxFixtures.RelativeDifference(logits.narrow(0, 0, 2).contiguous().data<float>().ToArray(), OnnxFixtures.RuntimeOutput(path, images.narrow(0, 0, 2)));
+        Assert.IsLessThanOrEqualTo(1e-4, difference, $"max relative difference {difference:G3} on the model's own batch of 2");
+    }
 }

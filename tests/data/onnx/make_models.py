@@ -5,7 +5,8 @@
 Each net is a small-width variant of a published architecture, defined here (Debian ships no torchvision), with random
 weights and random BatchNorm statistics so that folding BatchNorm changes the numbers. Every net is exported twice:
 `*-folded.onnx` in eval mode (torch.onnx folds BatchNorm into the convolutions) and `*-bn.onnx` with
-TrainingMode.PRESERVE (BatchNormalization nodes kept). The input is [N, 3, 32, 32] with a dynamic batch axis.
+TrainingMode.PRESERVE (BatchNormalization nodes kept). The input is [N, 3, 32, 32] with a dynamic batch axis (except
+`mobilenetv3-static-batch-opset11.onnx`: batch fixed at 2, opset 11).
 `unsupported-op.onnx` holds an operator the importer refuses (Erf); `nhwc-input.onnx` takes NHWC images, which it refuses too. The tests compare the importer with ONNX Runtime
 on the same files, so they need no Python.
 """
@@ -248,10 +249,10 @@ def randomize(model):
     return model.eval()
 
 
-def export(model, name, preserve, shape=(2, 3, SIDE, SIDE)):
+def export(model, name, preserve, shape=(2, 3, SIDE, SIDE), dynamic=True, opset=13):
     path = os.path.join(HERE, name)
     torch.onnx.export(model, torch.randn(*shape), path, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=13,
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}} if dynamic else None, opset_version=opset,
                       training=torch.onnx.TrainingMode.PRESERVE if preserve else torch.onnx.TrainingMode.EVAL,
                       do_constant_folding=not preserve)
     print(f"{name}: {os.path.getsize(path) / 1024:.0f} KB")
@@ -268,6 +269,8 @@ def main():
             export(net, f"{name}-bn.onnx", preserve=True)
     export(randomize(Unsupported()), "unsupported-op.onnx", preserve=False)
     export(randomize(ChannelsLast()), "nhwc-input.onnx", preserve=False, shape=(2, SIDE, SIDE, 3))
+    # A fixed batch of 2 (torch folds x.shape[0] into the Reshape's target) and opset 11 (attribute forms of Unsqueeze etc.).
+    export(nets["mobilenetv3"], "mobilenetv3-static-batch-opset11.onnx", preserve=False, dynamic=False, opset=11)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ namespace Microsoft.ML.Sharpness.Networks.Imported;
 /// <param name="Channels">C.</param>
 /// <param name="Height">H, or null when the model takes any height.</param>
 /// <param name="Width">W, or null when the model takes any width.</param>
-internal sealed record ImageInput(string Name, long Channels, long? Height, long? Width);
+/// <param name="Batch">N when the model was exported with a fixed batch size, else null.</param>
+internal sealed record ImageInput(string Name, long Channels, long? Height, long? Width, long? Batch);
 
 /// <summary>
 /// Turns an ONNX image classifier into an <see cref="OnnxGraphNetwork"/>: checks that the file is ONNX, that its input is a
@@ -76,7 +77,7 @@ internal static class OnnxImporter
         if (dims[1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[1].DimValue <= 0 || dims[1].DimValue > 4)
             throw new NotSupportedException($"{described}; expected NCHW images with a fixed channel count of 1 to 4 in the second axis (an NHWC model has the channels last).");
         static long? Fixed(TensorShapeProto.Types.Dimension d) => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? d.DimValue : null;
-        return new ImageInput(input.Name, dims[1].DimValue, Fixed(dims[2]), Fixed(dims[3]));
+        return new ImageInput(input.Name, dims[1].DimValue, Fixed(dims[2]), Fixed(dims[3]), Fixed(dims[0]));
     }
 
     /// <summary>
@@ -102,8 +103,10 @@ internal static class OnnxImporter
     /// <summary>
     /// The network computing tensor <paramref name="output"/> from tensor <paramref name="input"/>; layer modules are named after
     /// their weights, less <paramref name="weightPrefix"/> (so that a network exported under that prefix imports with the same names).
+    /// A model exported with a fixed batch size <paramref name="staticBatch"/> may hold that size in constant Reshape targets of
+    /// image tensors (x.view(x.size(0), -1) folded); those entries become 0 ("keep the batch axis") so that any batch runs.
     /// </summary>
-    public static OnnxGraphNetwork Build(ModelProto model, string input, string output, string source, string weightPrefix = "")
+    public static OnnxGraphNetwork Build(ModelProto model, string input, string output, string source, string weightPrefix = "", long? staticBatch = null)
     {
         long opset = Opset(model, source);
         var graph = model.Graph;
@@ -115,6 +118,7 @@ internal static class OnnxImporter
             if (node.OpType == "Constant") constants[node.Output[0]] = ConstantValue(node);
             else nodes.Add(opset < 13 ? ToOpset13(node, opset, constants) : node);
         }
+        if (staticBatch is { } batch) KeepBatchAxis(nodes, input, batch, constants);
         var needed = Ancestors(nodes, output, input, constants, source);
 
         var steps = new List<GraphStep>();
@@ -153,6 +157,26 @@ internal static class OnnxImporter
                 $"Supported operators: {string.Join(", ", SupportedOperators)}.");
         if (node.OpType is "BatchNormalization" or "Dropout" && node.Output.Count(o => o.Length > 0) > 1)
             throw new NotSupportedException($"'{source}': {node.Describe()} has training outputs (opset {opset}); export the model in inference mode.");
+    }
+
+    /// <summary>Constant Reshape targets of image tensors (computed from the input other than through Shape) whose first entry is the fixed batch size: that entry becomes 0.</summary>
+    private static void KeepBatchAxis(List<NodeProto> nodes, string input, long batch, Dictionary<string, TensorProto> constants)
+    {
+        var images = new HashSet<string>(StringComparer.Ordinal) { input };
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            if (node.OpType != "Shape" && node.Input.Any(images.Contains)) foreach (var o in node.Output) images.Add(o);
+            if (node.OpType != "Reshape" || !images.Contains(node.Input[0]) || !constants.TryGetValue(node.Input[1], out var target)) continue;
+            using var values = OnnxTensors.ToTensor(target, node.Describe());
+            long[] shape = values.data<long>().ToArray();
+            if (shape.Length < 2 || shape[0] != batch) continue;
+            shape[0] = 0;
+            string name = $"{node.Input[1]}__batch";
+            constants[name] = Int64Proto(name, shape);
+            nodes[i] = node.Clone();
+            nodes[i].Input[1] = name;
+        }
     }
 
     /// <summary>The nodes needed to compute <paramref name="output"/> from the input and the constants.</summary>

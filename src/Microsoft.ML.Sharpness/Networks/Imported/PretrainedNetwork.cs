@@ -22,7 +22,7 @@ internal static class PretrainedNetwork
     {
         var model = OnnxImporter.Parse(ReadFile(path, "path"), path);
         var input = OnnxImporter.Input(model, path);
-        var backbone = OnnxImporter.Build(model, input.Name, model.Graph.Output[0].Name, path);
+        var backbone = OnnxImporter.Build(model, input.Name, model.Graph.Output[0].Name, path, staticBatch: input.Batch);
         var network = Sequential((Backbone, (Module<Tensor, Tensor>)backbone));
         network.eval();
         var declared = model.Graph.Output[0].Type?.TensorType?.Shape?.Dim;
@@ -42,7 +42,7 @@ internal static class PretrainedNetwork
                 $"The pretrained model '{path}' takes {input.Channels}×{input.Height?.ToString() ?? "H"}×{input.Width?.ToString() ?? "W"} images; the feature column holds " +
                 $"{channels}×{height}×{width}. Resize the images (ResizeImages) and extract {input.Channels} color channel(s) (ExtractPixels) to match.");
         string feature = OnnxImporter.FeatureTensor(model, settings.PretrainedFeatureNode, path);
-        var backbone = OnnxImporter.Build(model, input.Name, feature, path);
+        var backbone = OnnxImporter.Build(model, input.Name, feature, path, staticBatch: input.Batch);
         var network = Assemble(backbone, settings, channels, height, width, classes, path);
         log($"Imported '{path}' up to '{feature}': {backbone.Steps.Count} nodes, {backbone.parameters().Sum(p => p.numel()):N0} pretrained parameters; " +
             $"a new {classes}-class head{(settings.FreezeBackbone ? "; the backbone is frozen" : $"; the backbone learns at {settings.BackboneLearningRateScale:G3}× the learning rate")}.");
