@@ -16,6 +16,12 @@ public sealed record InputNormalization
     /// <summary>ImageNet's RGB statistics as torchvision uses them: mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), for pixels in [0, 1].</summary>
     public static InputNormalization ImageNet { get; } = new() { Mean = new[] { 0.485f, 0.456f, 0.406f }, Std = new[] { 0.229f, 0.224f, 0.225f } };
 
+    /// <summary>Equal when the means and deviations are (record equality would compare the lists by reference).</summary>
+    public bool Equals(InputNormalization? other) => other is not null && Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Mean.Count > 0 ? Mean[0] : 0, Std.Count > 0 ? Std[0] : 0, Mean.Count);
+
     /// <summary>The means and deviations for <paramref name="channels"/> channels (a single value repeated).</summary>
     internal (float[] Mean, float[] Std) For(int channels, string optionName)
     {

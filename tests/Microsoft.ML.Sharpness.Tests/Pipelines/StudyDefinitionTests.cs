@@ -58,6 +58,8 @@ public sealed class StudyDefinitionTests
             AdaptiveEta = 0.02f, SharpnessBatchSize = 16, LearningRate = 0.2f, Momentum = 0.5f, Nesterov = true, WeightDecay = 1e-3f,
             LearningRateSchedule = LearningRateSchedule.Step, StepEpochs = 3, StepGamma = 0.5f, Epochs = 7, BatchSize = 64, LabelSmoothing = 0.1f, Seed = 9,
             BaseOptimizer = BaseOptimizer.AdamW, Beta1 = 0.8f, Beta2 = 0.99f, AdamEpsilon = 1e-6f, GradientClipNorm = 1f,
+            PretrainedModelPath = "pretrained.onnx", PretrainedFeatureNode = "/features/Relu", FreezeBackbone = true, BackboneLearningRateScale = 0.5f,
+            InputNormalization = InputNormalization.ImageNet,
         };
         foreach (var property in SettableProperties.Where(p => p.Name != nameof(TrainingSettings.Seed)))
             Assert.AreNotEqual(property.GetValue(new TrainingSettings()), property.GetValue(settings), $"the test sets {property.Name} to a non-default value");
