@@ -135,4 +135,17 @@ public sealed class FineTuningTests
             Assert.IsTrue(parameters[i].detach().allclose(before[i] - rate * gradients[i], rtol: 1e-5, atol: 1e-7), $"parameter {i}");
         }
     }
+
+    [TestMethod]
+    public void TwoFineTunedModelsInterpolate()
+    {
+        var (ml, _, _, data) = Images(16);
+        var sgd = FineTune("mobilenetv2-folded");
+        sgd.Optimizer = SharpnessOptimizer.Sgd;
+        var modelA = Pipeline(ml, sgd).Fit(data);
+        var modelB = Pipeline(ml, FineTune("mobilenetv2-folded")).Fit(data);
+        var line = ml.MulticlassClassification.InterpolateModels(modelA, modelB, data, new LossLandscapeOptions { Points = 3, MaxRows = 16 });
+        Assert.HasCount(3, line.Points);
+        Assert.IsTrue(line.Points.All(p => double.IsFinite(p.Loss)));
+    }
 }
