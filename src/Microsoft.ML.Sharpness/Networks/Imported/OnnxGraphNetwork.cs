@@ -82,14 +82,12 @@ internal sealed class OnnxGraphNetwork : nn.Module<Tensor, Tensor>
             catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or NotSupportedException)
             {
                 throw new InvalidOperationException(
-                    $"The imported network failed at {Describe(node)} on inputs of shape {string.Join(" and ", inputs.Where(t => t is not null).Select(t => $"[{string.Join(", ", t!.shape)}]"))} " +
+                    $"The imported network failed at {node.Describe()} on inputs of shape {string.Join(" and ", inputs.Where(t => t is not null).Select(t => $"[{string.Join(", ", t!.shape)}]"))} " +
                     $"(network input [{string.Join(", ", input.shape)}]): {e.Message.Split('\n')[0]}", e);
             }
         }
         return values[OutputName].MoveToOuterDisposeScope();
     }
-
-    private static string Describe(NodeProto node) => $"node '{(node.Name.Length > 0 ? node.Name : node.Output[0])}' ({node.OpType})";
 
     /// <summary>A layer's output; BatchNorm of a [N, C] input runs on [N, C, 1, 1].</summary>
     private Tensor ApplyLayer(GraphStep step, Tensor x, Func<nn.Module, Tensor, Tensor> apply)

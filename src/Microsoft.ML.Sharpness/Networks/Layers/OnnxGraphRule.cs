@@ -26,7 +26,8 @@ internal sealed class OnnxGraphRule : LayerRule<OnnxGraphNetwork>
         };
         string Name(string tensor)
         {
-            if (tensor.Length == 0 || names.TryGetValue(tensor, out var name)) return tensor.Length == 0 ? "" : names[tensor];
+            if (tensor.Length == 0) return "";
+            if (names.TryGetValue(tensor, out var name)) return name;
             var constant = network.ConstantProtos[tensor].Clone();
             constant.Name = $"{prefix}/{tensor}";
             return names[tensor] = graph.AddInitializer(constant);
