@@ -3,7 +3,7 @@ using Microsoft.ML.Sharpness.Networks;
 using Microsoft.ML.Sharpness.Networks.Imported;
 using Microsoft.ML.Sharpness.Networks.Layers;
 using Microsoft.ML.Sharpness.Optimization;
-using TorchSharp.Modules;
+using Prediction = Microsoft.ML.Sharpness.Tests.Persistence.SaveLoadTests.Prediction;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Tests.Imported;
@@ -11,12 +11,6 @@ namespace Microsoft.ML.Sharpness.Tests.Imported;
 [TestClass]
 public sealed class FineTuningTests
 {
-    public sealed class Prediction
-    {
-        public float[] Score { get; set; } = Array.Empty<float>();
-        public string PredictedLabel { get; set; } = "";
-    }
-
     private const int Classes = 4, Side = 32;
 
     private static (MLContext Ml, SyntheticImages.Row[] Rows, SchemaDefinition Schema, IDataView Data) Images(int count = 32)
