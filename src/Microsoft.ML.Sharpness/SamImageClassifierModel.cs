@@ -1,7 +1,9 @@
 using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Networks.Imported;
 using Microsoft.ML.Sharpness.Onnx;
+using Microsoft.ML.Sharpness.Persistence;
 using Microsoft.ML.Transforms.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -80,7 +82,7 @@ public sealed class SamImageClassifierModel : IDisposable
         if (!contents.Metadata.TryGetValue(MetadataKey, out string? json))
             return null;
         var info = SamImageClassifierModelInfo.FromJson(json);
-        Sequential network = NetworkFactory.Create(info.NetworkShape);
+        Sequential network = NetworkOf(info, contents);
         using (no_grad())
         {
             foreach (var (name, target) in network.state_dict())
@@ -95,6 +97,54 @@ public sealed class SamImageClassifierModel : IDisposable
         }
         network.eval();
         return new SamImageClassifierModel(info, network, onnxModel);
+    }
+
+    /// <summary>A network of this model's layout (with its weights only when imported: copy them from the state dict).</summary>
+    internal Sequential NewNetwork() => NetworkOf(Info, OnnxModelContents.Parse(OnnxModel));
+
+    /// <summary>The network a description names: built by <see cref="NetworkFactory"/>, or a fine-tuned pretrained network imported again from its saved ONNX.</summary>
+    private static Sequential NetworkOf(SamImageClassifierModelInfo info, OnnxModelContents contents) =>
+        info.Training.PretrainedModelPath is null
+            ? NetworkFactory.Create(info.NetworkShape)
+            : PretrainedNetwork.Rebuild(contents.Model, info.Training, info.Channels, info.Height, info.Width, info.ClassNames.Count);
+
+    /// <summary>
+    /// Imports an ONNX image classifier whole (images [N, C, H, W] → its first output), e.g. to compare its logits with ONNX
+    /// Runtime's or to evaluate it: <see cref="Network"/> holds the file's weights in inference mode. The file must take float
+    /// NCHW images and use only the operators SharpnessML imports (see <see cref="TrainingSettings.PretrainedModelPath"/>);
+    /// <see cref="Info"/> gives its image shape (0 for a size the model leaves open) and one class name per output ("0", "1", …).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not ONNX.</exception>
+    /// <exception cref="NotSupportedException">An unsupported operator (named with its node and opset), control flow, or an input that is not float NCHW images.</exception>
+    public static SamImageClassifierModel FromOnnxFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var (network, input, outputs) = PretrainedNetwork.ImportWhole(path);
+        var info = new SamImageClassifierModelInfo
+        {
+            Channels = (int)input.Channels,
+            Height = (int)(input.Height ?? 0),
+            Width = (int)(input.Width ?? 0),
+            ClassNames = Enumerable.Range(0, (int)outputs).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            FeatureColumnName = input.Name,
+            Training = new TrainingSettings { PretrainedModelPath = path },
+        };
+        return new SamImageClassifierModel(info, network, File.ReadAllBytes(path));
+    }
+
+    /// <summary>
+    /// Writes the network as a standard ONNX image classifier: input "input" float [N, C, H, W] with a dynamic batch axis, output
+    /// "logits" [N, K] (no softmax), opset 13 or the imported graph's. Any ONNX runtime scores it, and
+    /// <see cref="TrainingSettings.PretrainedModelPath"/> fine-tunes it (transfer learning from a SharpnessML model).
+    /// </summary>
+    public void ExportOnnx(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Info.Height <= 0 || Info.Width <= 0 || Info.ClassNames.Count == 0)
+            throw new InvalidOperationException("This model's image size or class count is not fixed, so it cannot be exported.");
+        File.WriteAllBytes(path, OnnxModelExport.ExportBatched(Network, Info.Channels, Info.Height, Info.Width, Info.ClassNames.Count,
+            new Dictionary<string, string> { ["Microsoft.ML.Sharpness.ClassNames"] = string.Join("\n", Info.ClassNames) }));
     }
 
     /// <summary>The ONNX bytes inside an OnnxTransformer, read back from the model file ML.NET writes for it.</summary>

@@ -132,6 +132,41 @@ public class TrainingSettings
     /// </summary>
     public float WideResNetDropout { get; set; }
 
+    /// <summary>
+    /// An ONNX image classifier (a <c>.onnx</c> file: exported from PyTorch/torchvision, the ONNX model zoo, Custom Vision, or
+    /// <see cref="SamImageClassifierModel.ExportOnnx"/>) to fine-tune instead of building <see cref="Architecture"/>, which is then
+    /// ignored. Its graph up to <see cref="PretrainedFeatureNode"/> becomes the backbone, with the file's weights, BatchNorm
+    /// statistics and ε; a new Linear head sized for the label's classes replaces the rest. Its input must be float NCHW images
+    /// of the feature column's channels and size. Default null: train <see cref="Architecture"/> from scratch.
+    /// </summary>
+    public string? PretrainedModelPath { get; set; }
+
+    /// <summary>
+    /// With <see cref="PretrainedModelPath"/>: the node (by name, meaning its first output, or a tensor by name) whose output feeds
+    /// the new head; [N, C, H, W] feature maps are averaged over positions first. Default null: the input of the model's last
+    /// Gemm/MatMul (its penultimate features), or of its last Conv when it has none (SqueezeNet).
+    /// </summary>
+    public string? PretrainedFeatureNode { get; set; }
+
+    /// <summary>
+    /// With <see cref="PretrainedModelPath"/>: train only the new head. The backbone's parameters get no gradient (requires_grad
+    /// false, so SAM perturbs and the optimizer steps only the head) and the backbone stays in inference mode throughout: BatchNorm
+    /// normalizes with, and keeps, its pretrained running statistics; Dropout is off. Default false.
+    /// </summary>
+    public bool FreezeBackbone { get; set; }
+
+    /// <summary>
+    /// With <see cref="PretrainedModelPath"/> and a trainable backbone: the backbone's learning rate as a multiple of the (scheduled)
+    /// <see cref="LearningRate"/>, which the new head uses unscaled; in (0, 1] usually. Default 0.1.
+    /// </summary>
+    public float BackboneLearningRateScale { get; set; } = 0.1f;
+
+    /// <summary>
+    /// Per-channel normalization (x − mean)/std applied inside the network to the feature column's images, exported with it; e.g.
+    /// <see cref="Sharpness.InputNormalization.ImageNet"/> for torchvision's models on pixels scaled to [0, 1]. Default null: none.
+    /// </summary>
+    public InputNormalization? InputNormalization { get; set; }
+
     /// <summary>The optimizer. Default <see cref="SharpnessOptimizer.Sam"/>.</summary>
     public SharpnessOptimizer Optimizer { get; set; } = SharpnessOptimizer.Sam;
 

@@ -39,7 +39,7 @@ internal sealed class LandscapeEvaluator
         using var statisticsRows = options.BatchNorm == BatchNormAtInterpolation.Recompute && options.BatchNormData is { } bnData
             ? EvaluationRows.Load(host, modelA, a.Info, bnData, options.MaxRows, "BatchNorm data", out _)
             : null;
-        using var network = NetworkFactory.Create(a.Info.NetworkShape);
+        using var network = a.NewNetwork();
         var from = a.Network.state_dict();
         var to = b.Network.state_dict();
         double[] alphas = Grid(options.From ?? -1, options.To ?? 2);

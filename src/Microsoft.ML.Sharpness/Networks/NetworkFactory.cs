@@ -11,6 +11,8 @@ internal static class NetworkFactory
     /// <summary>Creates the network; its parameters are initialized from TorchSharp's current random state.</summary>
     public static Sequential Create(NetworkShape shape)
     {
+        if (shape.PretrainedModel is not null)
+            throw new ArgumentException($"A {shape.Describe()} is imported (Networks/Imported/PretrainedNetwork), not built.", nameof(shape));
         return shape.Architecture switch
         {
             ImageClassifierArchitecture.Mlp => CreateMlp(shape),

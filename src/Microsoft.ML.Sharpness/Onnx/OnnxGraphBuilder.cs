@@ -7,11 +7,29 @@ namespace Microsoft.ML.Sharpness.Onnx;
 /// <summary>Collects the nodes, weights, inputs and outputs of an ONNX graph and writes the model file.</summary>
 internal sealed class OnnxGraphBuilder
 {
-    /// <summary>The ONNX operator set the exported graphs use.</summary>
+    /// <summary>The ONNX operator set the exported graphs use (or a later one that an imported graph's nodes need).</summary>
     public const int OpsetVersion = 13;
 
     private readonly GraphProto graph = new() { Name = "SharpnessML" };
     private int nodeCount;
+    private long opset = OpsetVersion;
+
+    /// <summary>Raises the model's opset to <paramref name="version"/> (nodes copied from an imported graph of that opset); never lowers it.</summary>
+    public void RequireOpset(long version) => opset = Math.Max(opset, version);
+
+    /// <summary>Adds a ready-made node (a copy of an imported graph's node, its tensors renamed).</summary>
+    public void AddNode(NodeProto node)
+    {
+        nodeCount++;
+        graph.Node.Add(node);
+    }
+
+    /// <summary>Stores a ready-made tensor as an initializer (an imported graph's constant).</summary>
+    public string AddInitializer(TensorProto tensor)
+    {
+        graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
 
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
@@ -62,10 +80,13 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>Declares a graph input of fixed shape.</summary>
+    /// <summary>The dimension <see cref="AddInput"/> and <see cref="AddOutput"/> declare as the dynamic batch axis "N".</summary>
+    public const long BatchAxis = -1;
+
+    /// <summary>Declares a graph input of fixed shape (<see cref="BatchAxis"/>: a dynamic batch axis).</summary>
     public void AddInput(string name, TensorProto.Types.DataType elementType, params long[] dims) => graph.Input.Add(Value(name, elementType, dims));
 
-    /// <summary>Declares a graph output of fixed shape (no dimensions: a scalar).</summary>
+    /// <summary>Declares a graph output of fixed shape (no dimensions: a scalar; <see cref="BatchAxis"/>: a dynamic batch axis).</summary>
     public void AddOutput(string name, TensorProto.Types.DataType elementType, params long[] dims) => graph.Output.Add(Value(name, elementType, dims));
 
     /// <summary>Writes the model with the given metadata properties.</summary>
@@ -78,7 +99,7 @@ internal sealed class OnnxGraphBuilder
             ProducerVersion = producerVersion,
             Graph = graph,
         };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         foreach (var (key, value) in metadata)
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model.ToByteArray();
@@ -88,7 +109,7 @@ internal sealed class OnnxGraphBuilder
     {
         var shape = new TensorShapeProto();
         foreach (long dim in dims)
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+            shape.Dim.Add(dim == BatchAxis ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = dim });
         return new ValueInfoProto
         {
             Name = name,

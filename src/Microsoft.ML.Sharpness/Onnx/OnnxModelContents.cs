@@ -10,6 +10,9 @@ internal sealed class OnnxModelContents
 
     private OnnxModelContents(ModelProto model) => this.model = model;
 
+    /// <summary>The parsed model.</summary>
+    public ModelProto Model => model;
+
     public IReadOnlyDictionary<string, string> Metadata => model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
 
     /// <summary>Parses ONNX bytes; a corrupted or truncated file gives an <see cref="InvalidDataException"/>.</summary>

@@ -22,9 +22,23 @@ internal static class OnnxModelExport
         graph.AddNode("Reshape", new[] { logits, graph.AddInt64Initializer("logits_shape", shape.Classes) }, output: names.Logits);
         graph.AddOutput(names.Logits, TensorProto.Types.DataType.Float, shape.Classes);
 
-        string version = typeof(OnnxModelExport).Assembly.GetName().Version?.ToString() ?? "0";
-        return graph.ToModelBytes(metadata, version);
+        return graph.ToModelBytes(metadata, Version);
     }
+
+    /// <summary>
+    /// Exports a network as a standard batched ONNX image classifier, images "input" [N, C, H, W] → "logits" [N, K] with a dynamic
+    /// batch axis N: the form PyTorch exports and <see cref="TrainingSettings.PretrainedModelPath"/> imports.
+    /// </summary>
+    public static byte[] ExportBatched(Sequential network, long channels, long height, long width, long classes, IReadOnlyDictionary<string, string> metadata)
+    {
+        var graph = new OnnxGraphBuilder();
+        graph.AddInput("input", TensorProto.Types.DataType.Float, OnnxGraphBuilder.BatchAxis, channels, height, width);
+        graph.AddNode("Identity", new[] { LayerRules.ExportOnnx(network, graph, "input", "") }, output: "logits");
+        graph.AddOutput("logits", TensorProto.Types.DataType.Float, OnnxGraphBuilder.BatchAxis, classes);
+        return graph.ToModelBytes(metadata, Version);
+    }
+
+    private static string Version => typeof(OnnxModelExport).Assembly.GetName().Version?.ToString() ?? "0";
 }
 
 /// <summary>Names of the exported graph's input and output, which are the ML.NET column names they map to.</summary>

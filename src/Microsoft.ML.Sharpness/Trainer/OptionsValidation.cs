@@ -51,6 +51,7 @@ internal static class OptionsValidation
             "null (a quarter of the memory) or MiB ≥ 0 (0 keeps every image in the cache file)");
         Require.That(options.CacheDirectory is null || (!string.IsNullOrWhiteSpace(options.CacheDirectory) && options.CacheDirectory.IndexOf('\0') < 0),
             nameof(options.CacheDirectory), options.CacheDirectory, "null (the system's temp folder) or a folder path");
+        CheckPretrainedOptions(options);
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
         Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));
         CheckBaseOptimizerOptions(options);
@@ -74,6 +75,31 @@ internal static class OptionsValidation
         if (options.Augmentation.HasFlag(ImageAugmentation.Cutout))
             Require.That(options.CutoutSize <= Math.Max(height, width), nameof(options.CutoutSize), options.CutoutSize,
                 $"at most the images' larger side ({height}×{width} images)");
+    }
+
+    /// <summary>The fine-tuning options: a readable ONNX file, and the options that only fine-tuning reads set only with one.</summary>
+    private static void CheckPretrainedOptions(SamImageClassifierOptions options)
+    {
+        Require.That(options.BackboneLearningRateScale > 0 && float.IsFinite(options.BackboneLearningRateScale), nameof(options.BackboneLearningRateScale),
+            options.BackboneLearningRateScale, "a finite positive multiple of the learning rate (0.1 is usual; set FreezeBackbone to train the head alone)");
+        if (options.InputNormalization is { } normalization)
+            normalization.For(normalization.Mean.Count, nameof(options.InputNormalization));
+        if (options.PretrainedModelPath is not { } path)
+        {
+            string needsPath = $"its default with {nameof(options.PretrainedModelPath)} null (it applies only to fine-tuning a pretrained ONNX model)";
+            Require.That(options.PretrainedFeatureNode is null, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode, needsPath);
+            Require.That(!options.FreezeBackbone, nameof(options.FreezeBackbone), options.FreezeBackbone, needsPath);
+            Require.That(options.BackboneLearningRateScale == new TrainingSettings().BackboneLearningRateScale, nameof(options.BackboneLearningRateScale),
+                options.BackboneLearningRateScale, needsPath);
+            Require.That(options.InputNormalization is null, nameof(options.InputNormalization), "set", needsPath);
+            return;
+        }
+        Require.That(!string.IsNullOrWhiteSpace(path) && File.Exists(path), nameof(options.PretrainedModelPath), path,
+            $"the path of an existing .onnx file (current directory '{Environment.CurrentDirectory}')");
+        Require.That(options.PretrainedFeatureNode is null || options.PretrainedFeatureNode.Length > 0, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode,
+            "null (the penultimate features) or a node name");
+        Require.That(options.InitialModel is null, nameof(options.InitialModel), options.InitialModel,
+            $"null with {nameof(options.PretrainedModelPath)} (the pretrained model is the starting point; export a trained model with ExportOnnx to fine-tune it)");
     }
 
     /// <summary>An option of one base optimizer set away from its default while another one trains would be silently ignored: rejected, naming both options.</summary>

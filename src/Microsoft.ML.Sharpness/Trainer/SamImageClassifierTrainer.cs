@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Networks;
+using Microsoft.ML.Sharpness.Networks.Imported;
 using Microsoft.ML.Sharpness.Onnx;
 using Microsoft.ML.Sharpness.Persistence;
 using Microsoft.ML.Sharpness.Runtime;
@@ -75,7 +76,9 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
             $"{(options.Augmentation == ImageAugmentation.None ? "" : $", augmented with {options.Augmentation}")}, seed {seed}, on {device.type}.");
 
         manual_seed(seed);
-        var network = NetworkFactory.Create(shape);
+        var network = options.PretrainedModelPath is null
+            ? NetworkFactory.Create(shape)
+            : PretrainedNetwork.Create(options, columns.Channels, columns.Height, columns.Width, columns.Classes, Log);
         try
         {
             if (options.InitialModel is { } initial)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.Sharpness.Augmentation;
 using Microsoft.ML.Sharpness.Data;
 using Microsoft.ML.Sharpness.Evaluation;
+using Microsoft.ML.Sharpness.Networks.Imported;
 using Microsoft.ML.Sharpness.Optimization;
 using Microsoft.ML.Sharpness.Runtime;
 using TorchSharp;
@@ -37,8 +38,8 @@ internal sealed class TrainingLoop
         long rows = train.Count;
         int batchSize = (int)Math.Min(options.BatchSize, rows);
         long steps = (rows + batchSize - 1) / batchSize;
-        using var optimizer = BaseOptimizers.Create(network.parameters(), options);
-        var stepper = new SharpnessAwareStep(network, optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing,
+        using var optimizer = BaseOptimizers.Create(TrainableGroups.Of(network, options), options);
+        var stepper = new SharpnessAwareStep(network, optimizer.Optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing,
             options.GradientClipNorm);
         var schedule = new LearningRateScheduler(options.LearningRateSchedule, options.LearningRate, steps, options.Epochs, options.StepEpochs, options.StepGamma);
         using var shuffling = new Generator((ulong)seed);
@@ -46,7 +47,7 @@ internal sealed class TrainingLoop
         using var earlyStopping = options.EarlyStoppingPatience > 0 ? new EarlyStopping(options.EarlyStoppingPatience, options.EarlyStoppingMetric) : null;
         Generator[] generators = augmentation is null ? [shuffling] : [shuffling, augmentation.Generator];
 
-        var progress = Resume(checkpoint, network, optimizer, generators, earlyStopping) ?? new TrainingProgress();
+        var progress = Resume(checkpoint, network, optimizer.Optimizer, generators, earlyStopping) ?? new TrainingProgress();
         while (progress.Epochs < options.Epochs && !progress.StoppedEarly)
         {
             int epoch = progress.Epochs + 1;
@@ -60,7 +61,7 @@ internal sealed class TrainingLoop
                 long length = labels.shape[0];
                 if (length < 2 && steps > 1) break; // a single leftover row (always the last batch) cannot train BatchNorm
                 rate = schedule.RateAt(progress.Steps + step);
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                optimizer.SetLearningRate(rate);
                 StepOutcome outcome;
                 using (NewDisposeScope())
                     outcome = stepper.Step(augmentation?.Apply(images) ?? images, labels);
@@ -82,7 +83,7 @@ internal sealed class TrainingLoop
             {
                 Epochs = epoch, Steps = progress.Steps + steps, History = [.. progress.History, epochReport], EarlyStopping = earlyStopping?.State, StoppedEarly = stop,
             };
-            checkpoint?.Save(progress, network, optimizer, generators, earlyStopping?.BestState);
+            checkpoint?.Save(progress, network, optimizer.Optimizer, generators, earlyStopping?.BestState);
             report(epochReport);
         }
         if (earlyStopping?.State is { BestEpoch: > 0 } best)

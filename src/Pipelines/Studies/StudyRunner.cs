@@ -91,7 +91,10 @@ internal sealed class StudyRunner
             && (done.StudySettings ?? studySettings) == studySettings && File.Exists(Path.Combine(folder, "model.zip"))
             ? done : null;
 
-    /// <summary>Trains the run (from its warm-start run's model, if any) and saves the whole pipeline as <c>model.zip</c> in <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Trains the run (from its warm-start run's model, if any) and saves the whole pipeline as <c>model.zip</c> and the network as a
+    /// standard ONNX classifier, <c>model.onnx</c>, in <paramref name="folder"/>.
+    /// </summary>
     private (SamImageClassifierTransformer Classifier, double Seconds) Train(
         RunSettings run, int seed, SamImageClassifierOptions options, StudyData data, string folder)
     {
@@ -106,6 +109,7 @@ internal sealed class StudyRunner
 
         var scoring = classifier.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(data.Test)));
         mlContext.Model.Save(data.FittedFeaturizer.Append(scoring), data.TrainRaw.Schema, Path.Combine(folder, "model.zip"));
+        classifier.Model.ExportOnnx(Path.Combine(folder, "model.onnx")); // a network another run can fine-tune (pretrainedModelPath)
         return (classifier, seconds);
     }
 

@@ -11,7 +11,8 @@ namespace Microsoft.ML.Sharpness.Tests.Networks;
 /// Hessian-vector products through <see cref="SecondOrderConvolution"/> (the evaluator's route) agree with float64 double
 /// backward through libtorch's own convolution, at 1 and 2 threads, for the ConvNet and the ResNet and for batch sizes at
 /// which libtorch's convolution double backward was seen to go wrong (docs/known-issues.md), and for a convolution
-/// geometry with stride, dilation, bias and 1×1 kernels whose transposed convolutions need output padding.
+/// geometry with stride, dilation, bias and 1×1 kernels whose transposed convolutions need output padding, and for depthwise
+/// and grouped convolutions (MobileNet, EfficientNet).
 /// </summary>
 [TestClass]
 public sealed class SecondOrderConvolutionTests
@@ -23,6 +24,7 @@ public sealed class SecondOrderConvolutionTests
         new object[] { "ResNet", 3, 32, 24 },
         new object[] { "ResNet", 1, 28, 50 },
         new object[] { "geometry", 3, 16, 24 },
+        new object[] { "grouped", 3, 16, 24 },
     };
 
     [TestMethod]
@@ -69,7 +71,13 @@ public sealed class SecondOrderConvolutionTests
     private static Sequential Create(string architecture, int channels, int side)
     {
         manual_seed(1);
-        Sequential network = architecture == "geometry"
+        Sequential network = architecture == "grouped"
+            ? nn.Sequential(
+                ("conv1", nn.Conv2d(channels, 16, 3, padding: 1, bias: false)), ("relu1", nn.ReLU()),
+                ("depthwise", nn.Conv2d(16, 16, 3, stride: 2, padding: 1, groups: 16)), ("relu2", nn.ReLU()),
+                ("grouped", nn.Conv2d(16, 8, 3, padding: 2, dilation: 2, groups: 4, bias: false)), ("relu3", nn.ReLU()),
+                ("flatten", nn.Flatten()), ("classifier", nn.Linear(8 * 8 * 8, 3)))
+            : architecture == "geometry"
             ? nn.Sequential(
                 ("conv1", nn.Conv2d(channels, 16, 3, padding: 1, bias: false)), ("relu1", nn.ReLU()),
                 ("conv2", nn.Conv2d(16, 16, 3, stride: 2, padding: 2, dilation: 2)), ("relu2", nn.ReLU()),

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Networks.Layers;
 
-/// <summary>2-D convolution y = W ⋆ x + b (zero padding, groups = 1).</summary>
+/// <summary>2-D convolution y = W ⋆ x + b (zero padding; G groups, each of C/G input channels with its own O/G filters: depthwise when G = C).</summary>
 internal sealed class Conv2dRule : LayerRule<Conv2d>
 {
     protected override string Export(Conv2d conv, OnnxGraphBuilder graph, string input, string prefix)
@@ -24,7 +24,7 @@ internal sealed class Conv2dRule : LayerRule<Conv2d>
     /// <summary>
     /// Libtorch's convolution with second derivatives from first-order convolution kernels only (<see cref="SecondOrderConvolution"/>)
     /// when x depends on the parameters: libtorch 2.10's CPU convolution double backward is wrong for stacked convolutions
-    /// (docs/known-issues.md). Otherwise (the first layer, or groups and other padding modes) libtorch's convolution, whose
+    /// (docs/known-issues.md). Otherwise (the first layer, or other padding modes) libtorch's convolution, whose
     /// second derivatives are right when none flows to its input.
     /// </summary>
     protected override Tensor SecondOrder(Conv2d conv, Tensor x) =>
@@ -32,15 +32,22 @@ internal sealed class Conv2dRule : LayerRule<Conv2d>
 
     protected override bool SupportsPerRowGradients(Conv2d conv) => IsPlain(conv);
 
-    /// <summary>‖Gᵢ·unfold(Xᵢ)ᵀ‖² for the weight, plus ‖Σ_positions Gᵢ‖² for the bias.</summary>
+    /// <summary>
+    /// Σ_groups ‖Gᵢ,g·unfold(Xᵢ)_gᵀ‖² for the weight (group g's output-gradient rows against its input channels' unfolded patches,
+    /// which are contiguous in unfold's channel-major order), plus ‖Σ_positions Gᵢ‖² for the bias.
+    /// </summary>
     protected override Tensor PerRowNorms(Conv2d conv, Tensor x, Tensor g)
     {
-        Tensor outputGradient = g.reshape(x.shape[0], g.shape[1], -1);
-        Tensor squares = outputGradient.bmm(Unfold(conv, x).transpose(1, 2)).pow(2).sum(new long[] { 1, 2 });
+        long rows = x.shape[0], groups = conv.groups;
+        Tensor outputGradient = g.reshape(rows, g.shape[1], -1);
+        Tensor patches = Unfold(conv, x);
+        Tensor squares = outputGradient.reshape(rows * groups, g.shape[1] / groups, -1)
+            .bmm(patches.reshape(rows * groups, patches.shape[1] / groups, -1).transpose(1, 2))
+            .pow(2).reshape(rows, -1).sum(1);
         return conv.bias is null ? squares : squares.add(outputGradient.sum(2).pow(2).sum(1));
     }
 
-    private static bool IsPlain(Conv2d conv) => conv.groups == 1 && conv.padding_type is null && conv.padding_mode == PaddingModes.Zeros;
+    private static bool IsPlain(Conv2d conv) => conv.padding_type is null && conv.padding_mode == PaddingModes.Zeros;
 
     private static Tensor Unfold(Conv2d conv, Tensor x) =>
         nn.functional.unfold(x, (conv.kernel_size[0], conv.kernel_size[1]), (conv.dilation[0], conv.dilation[1]),

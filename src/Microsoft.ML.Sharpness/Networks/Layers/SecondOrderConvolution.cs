@@ -16,17 +16,18 @@ namespace Microsoft.ML.Sharpness.Networks.Layers;
 /// </summary>
 internal static class SecondOrderConvolution
 {
-    /// <summary>conv(x) with the parameters of <paramref name="conv"/> (zero padding, groups = 1: <see cref="Conv2dRule"/> decides when).</summary>
+    /// <summary>conv(x) with the parameters of <paramref name="conv"/> (zero padding, any groups: <see cref="Conv2dRule"/> decides when).</summary>
     public static Tensor Convolve(Conv2d conv, Tensor x)
     {
-        var geometry = new Geometry(conv.stride, conv.padding!, conv.dilation, conv.weight!.shape[2..], x.shape[2..]);
+        var geometry = new Geometry(conv.stride, conv.padding!, conv.dilation, conv.weight!.shape[2..], x.shape[2..], conv.groups);
         Tensor y = Forward.apply(x, conv.weight!, geometry);
         return conv.bias is { } bias ? y + bias.view(1, -1, 1, 1) : y;
     }
 
-    private sealed record Geometry(long[] Stride, long[] Padding, long[] Dilation, long[] Kernel, long[] InputSize)
+    /// <summary>A convolution's geometry; with G groups each group of C/G input channels is convolved with its own O/G filters (depthwise: G = C).</summary>
+    private sealed record Geometry(long[] Stride, long[] Padding, long[] Dilation, long[] Kernel, long[] InputSize, long Groups)
     {
-        public Tensor Conv(Tensor input, Tensor weight) => nn.functional.conv2d(input, weight, null, Stride, Padding, Dilation);
+        public Tensor Conv(Tensor input, Tensor weight) => nn.functional.conv2d(input, weight, null, Stride, Padding, Dilation, Groups);
 
         /// <summary>wᵀ ⋆ g: the input gradient of conv(·, w) for output gradient g, shaped like the input.</summary>
         public Tensor TransposedConv(Tensor g, Tensor w)
@@ -34,7 +35,7 @@ internal static class SecondOrderConvolution
             var outputPadding = new long[2];
             for (int i = 0; i < 2; i++)
                 outputPadding[i] = InputSize[i] - ((g.shape[2 + i] - 1) * Stride[i] - 2 * Padding[i] + Dilation[i] * (Kernel[i] - 1) + 1);
-            return nn.functional.conv_transpose2d(g, w, null, Stride, Padding, outputPadding, Dilation, 1);
+            return nn.functional.conv_transpose2d(g, w, null, Stride, Padding, outputPadding, Dilation, Groups);
         }
     }
 
