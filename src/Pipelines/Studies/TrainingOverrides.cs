@@ -15,6 +15,12 @@ internal static class TrainingOverrides
         [JsonName(nameof(TrainingSettings.Seed))] = "the study's \"seeds\"",
     };
 
+    /// <summary>Shorter study-file names of settings: a run names its starting network as <c>"pretrainedModel"</c>.</summary>
+    private static readonly Dictionary<string, string> Aliases = new()
+    {
+        ["pretrainedModel"] = JsonName(nameof(TrainingSettings.PretrainedModelPath)),
+    };
+
     /// <summary>Each settable <see cref="TrainingSettings"/> property by its study-file (camelCase) name.</summary>
     private static readonly Dictionary<string, PropertyInfo> Properties = typeof(TrainingSettings)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -28,7 +34,9 @@ internal static class TrainingOverrides
     /// <exception cref="StudyException">An unknown name (the message lists the valid ones) or a value of the wrong type; <paramref name="owner"/> names where.</exception>
     public static void Check(IReadOnlyDictionary<string, JsonElement> settings, string owner)
     {
-        foreach (var (name, value) in settings)
+        foreach (var name in settings.Keys.Where(Aliases.ContainsKey).Where(alias => settings.ContainsKey(Aliases[alias])))
+            throw new StudyException($"{owner}: \"{name}\" and \"{Aliases[name]}\" are the same setting; give one.");
+        foreach (var (name, value) in Canonical(settings))
         {
             if (SetByTheLab.TryGetValue(name, out string? where))
                 throw new StudyException($"{owner}: \"{name}\" is set by {where}, not per run.");
@@ -49,7 +57,11 @@ internal static class TrainingOverrides
 
     /// <summary>New trainer options with <paramref name="settings"/> (checked by <see cref="Check"/>) over the trainer's defaults.</summary>
     public static SamImageClassifierOptions Apply(IReadOnlyDictionary<string, JsonElement> settings) =>
-        JsonSerializer.SerializeToElement(settings, StudyDefinition.Json).Deserialize<SamImageClassifierOptions>(StudyDefinition.Json)!;
+        JsonSerializer.SerializeToElement(Canonical(settings), StudyDefinition.Json).Deserialize<SamImageClassifierOptions>(StudyDefinition.Json)!;
+
+    /// <summary>The settings with every alias replaced by the setting's own name.</summary>
+    private static Dictionary<string, JsonElement> Canonical(IReadOnlyDictionary<string, JsonElement> settings) =>
+        settings.ToDictionary(p => Aliases.GetValueOrDefault(p.Key, p.Key), p => p.Value, StringComparer.Ordinal);
 
     private static string Describe(Type type) => type switch
     {

@@ -165,6 +165,21 @@ public sealed class StudyDefinitionTests
     }
 
     [TestMethod]
+    public void ARunNamesItsPretrainedModelAsPretrainedModel()
+    {
+        var study = StudyDefinition.Parse("""
+            { "data": "d", "runs": [{ "name": "A", "pretrainedModel": "backbone.onnx", "freezeBackbone": true }, { "name": "B" }] }
+            """, "study.json");
+        var options = study.ResolvedRuns().Select(run => run.ToOptions(trainRows: 1000, seed: 1, threads: null)).ToList();
+        Assert.AreEqual(("backbone.onnx", true), (options[0].PretrainedModelPath, options[0].FreezeBackbone));
+        Assert.IsNull(options[1].PretrainedModelPath);
+        var both = Assert.ThrowsExactly<StudyException>(() => StudyDefinition.Parse("""
+            { "data": "d", "runs": [{ "name": "A", "pretrainedModel": "a.onnx", "pretrainedModelPath": "b.onnx" }] }
+            """, "study.json"));
+        StringAssert.Contains(both.Message, "are the same setting");
+    }
+
+    [TestMethod]
     public void MissingDataTellsHowToPrepareIt()
     {
         var error = Assert.ThrowsExactly<StudyException>(() => StudyData.ReadIndex("/no/such/folder", "train.tsv", null, 1));
