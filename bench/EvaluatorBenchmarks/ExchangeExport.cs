@@ -25,6 +25,8 @@ internal static class ExchangeExport
             height = model.Info.Height,
             width = model.Info.Width,
             classes = model.Info.ClassNames.Count,
+            wide_resnet_depth = model.Info.NetworkShape.WideResNetDepth, // read for WideResNet only
+            wide_resnet_width = model.Info.NetworkShape.WideResNetWidth,
             rows = images.shape[0],
             tensors = tensors.Select(kv => new { name = kv.Key, shape = kv.Value.shape }).ToArray(),
         };

@@ -22,6 +22,8 @@ internal sealed class ExchangeImport
         Shape = new NetworkShape(Enum.Parse<ImageClassifierArchitecture>(manifest.GetProperty("architecture").GetString()!),
             manifest.GetProperty("channels").GetInt32(), manifest.GetProperty("height").GetInt32(), manifest.GetProperty("width").GetInt32(),
             manifest.GetProperty("classes").GetInt32());
+        if (manifest.TryGetProperty("wide_resnet_depth", out var depth)) Shape = Shape with { WideResNetDepth = depth.GetInt32() };
+        if (manifest.TryGetProperty("wide_resnet_width", out var width)) Shape = Shape with { WideResNetWidth = width.GetInt32() };
         Rows = manifest.GetProperty("rows").GetInt64();
     }
 

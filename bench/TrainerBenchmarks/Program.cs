@@ -13,11 +13,16 @@ using static TorchSharp.torch;
 // The contenders take turns epoch by epoch (round r runs each once, in rotating order), so that slow phases of the
 // machine hit all of them; the ratios are medians over rounds of the per-round ratios. Round 0 is warm-up.
 // Usage: dotnet run -c Release --project bench/TrainerBenchmarks -- [rows=4000] [rounds=7] [threads=2]
-// With "pytorch" first: the trainer's SGD and SAM steps against PyTorch's, and their GFLOP/s against a matmul (PyTorchComparison.cs):
-//        dotnet run -c Release --project bench/TrainerBenchmarks -- pytorch [--rounds 21] [--threads 2] [--batch 128] [--steps 5] [--matmuls 3] [--blas-threads 1]
-if (args.Length > 0 && args[0] == "pytorch")
+// With "pytorch" first: the trainer's SGD and SAM steps against PyTorch's, and their GFLOP/s against a matmul (PyTorchComparison.cs);
+// with "layers" first: each layer's forward and backward against PyTorch's (LayerProfile.cs). The network and batch (StepBenchmarkSetup.cs):
+// --architecture ConvNet (1×28×28, batch 128) | ResNet18 (3×64×64, batch 64) | WideResNet (WRN-16-8, 3×32×32, batch 128), 10 classes.
+//        dotnet run -c Release --project bench/TrainerBenchmarks -- pytorch [--architecture ConvNet] [--size S] [--channels C] [--batch B]
+//               [--rounds 21] [--steps 5] [--matmuls 3] [--threads 2] [--blas-threads 1] [--exchange DIR]
+//        dotnet run -c Release --project bench/TrainerBenchmarks -- layers [the same network options] [--rounds 5] [--repeats 3]
+if (args.Length > 0 && args[0] is "pytorch" or "layers")
 {
-    PyTorchComparison.Run(args[1..]);
+    if (args[0] == "pytorch") PyTorchComparison.Run(args[1..]);
+    else LayerProfile.Run(args[1..]);
     return;
 }
 int rows = args.Length > 0 ? int.Parse(args[0]) : 4000;

@@ -1,14 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.ML.Sharpness.Networks;
 using Microsoft.ML.Sharpness.Optimization;
-using Microsoft.ML.Sharpness.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Benchmarks;
 
 /// <summary>
-/// The trainer's SGD and SAM steps against PyTorch's on the same ConvNet weights, batch and thread count, and the achieved
+/// The trainer's SGD and SAM steps against PyTorch's on the same network weights, rows, batch and thread count (<see cref="StepBenchmarkSetup"/>), and the achieved
 /// GFLOP/s of each training step against a 2048² float32 matrix multiply of the same library in the same process.
 /// PyTorch runs bench/python/training_step_benchmark.py --serve as a subprocess; the two sides take turns a few steps at a
 /// time: round r runs K SGD steps on each side, then K SAM steps on each side, then a few matmuls on each side, the side
@@ -21,30 +19,23 @@ internal static class PyTorchComparison
 {
     private const float LearningRate = 0.01f, Momentum = 0.9f, WeightDecay = 5e-4f, Rho = 0.05f, Eta = 0.01f;
 
+    /// <summary>Relative difference of the two sides' first-step losses above which they did not run the same network on the same
+    /// weights and rows (float32 sums in another order differ by ~1e-6).</summary>
+    private const double FirstLossTolerance = 1e-4;
+
     public static void Run(string[] args)
     {
-        int rounds = Bench.Option(args, "--rounds", 21), threads = Bench.Option(args, "--threads", 2), batch = Bench.Option(args, "--batch", 128);
-        int steps = Bench.Option(args, "--steps", 5), matmuls = Bench.Option(args, "--matmuls", 3);
-        int blasThreads = Bench.Option(args, "--blas-threads", 1); // PyTorch's OpenBLAS during the steps (make_random_exchange.set_blas_threads)
-        string directory = Bench.Option(args, "--exchange") ?? Path.Combine(Path.GetTempPath(), $"sharpness-step-exchange-{batch}");
+        int rounds = Bench.Option(args, "--rounds", 21), steps = Bench.Option(args, "--steps", 5), matmuls = Bench.Option(args, "--matmuls", 3);
         const int MatmulSize = 2048;
-        set_num_threads(threads);
-        NativeMemoryTuning.Apply(); // as the trainer does; training_step_benchmark.py applies the same mallopt settings
+        using var setup = StepBenchmarkSetup.FromArguments(args);
+        var (exchange, x, y, threads, blasThreads) = (setup.Exchange, setup.X, setup.Y, setup.Threads, setup.BlasThreads);
         double loadAtStart = Bench.LoadAverage();
 
-        if (!File.Exists(Path.Combine(directory, "manifest.json")))
-            PythonPeer.Run("make_random_exchange.py", new[] { directory, "--arch", "ConvNet", "--rows", batch.ToString() }, threads, json: false);
-        var exchange = new ExchangeImport(directory);
-        if (exchange.Rows < batch) throw new InvalidOperationException($"{directory} holds {exchange.Rows} rows; the batch needs {batch}.");
-        using Tensor allImages = exchange.Images(), allLabels = exchange.Labels();
-        using Tensor x = allImages.narrow(0, 0, batch).contiguous(), y = allLabels.narrow(0, 0, batch).contiguous();
-        double sgdFlops = TrainingStepFlops(exchange.Shape, batch), samFlops = 2 * sgdFlops, matmulFlops = 2.0 * MatmulSize * MatmulSize * MatmulSize;
-
-        using var peer = PythonPeer.Serve("training_step_benchmark.py",
-            new[] { directory, "--threads", threads.ToString(), "--batch", batch.ToString(), "--blas-threads", blasThreads.ToString() }, threads);
+        using var peer = setup.StartPeer();
         string peerVersion = peer.Ready.GetProperty("torch").GetString() ?? "";
         using var sgd = new Stepper(exchange, SharpnessOptimizer.Sgd);
         using var sam = new Stepper(exchange, SharpnessOptimizer.Sam);
+        double sgdFlops = StepFlops.OfSgdStep(sgd.Network, exchange.Shape, setup.Batch), samFlops = 2 * sgdFlops, matmulFlops = 2.0 * MatmulSize * MatmulSize * MatmulSize;
         using var a = randn(MatmulSize, MatmulSize);
         using var b = randn(MatmulSize, MatmulSize);
 
@@ -56,7 +47,7 @@ internal static class PyTorchComparison
         };
         var ours = blocks.ToDictionary(k => k.Key, _ => new List<List<double>>());
         var theirs = blocks.ToDictionary(k => k.Key, _ => new List<List<double>>());
-        double peerFirstLoss = double.NaN;
+        var peerFirstLoss = new Dictionary<string, double>();
         var wall = Stopwatch.StartNew();
         for (int round = 0; round < rounds; round++)
         {
@@ -71,24 +62,29 @@ internal static class PyTorchComparison
                     {
                         JsonElement reply = peer.Ask(command);
                         p = reply.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToList();
-                        if (key == "sgd") peerFirstLoss = reply.GetProperty("first_loss").GetDouble();
+                        if (reply.TryGetProperty("first_loss", out var firstLoss)) peerFirstLoss[key] = firstLoss.GetDouble();
                     }
                 }
                 if (round > 0) { ours[key].Add(o!); theirs[key].Add(p!); }
             }
-            if (round % 5 == 0) Console.Error.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")} done at {wall.Elapsed.TotalSeconds:F0} s");
+            if (round == 0)
+            {
+                CheckSameLoss("SGD", sgd.FirstLoss, peerFirstLoss["sgd"], setup);
+                CheckSameLoss("SAM", sam.FirstLoss, peerFirstLoss["sam"], setup);
+            }
+            if (round % 5 == 0 || wall.Elapsed.TotalSeconds > 60) Console.Error.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")} done at {wall.Elapsed.TotalSeconds:F0} s");
         }
 
         List<double> PerRound(Dictionary<string, List<List<double>>> side, string key) => side[key].Select(Bench.Median).ToList();
         double Fastest(Dictionary<string, List<List<double>>> side, string key) => side[key].SelectMany(t => t).Min();
         int measured = rounds - 1;
-        Console.WriteLine($"ConvNet ({exchange.Shape.Channels}×{exchange.Shape.Height}×{exchange.Shape.Width}, {exchange.Shape.Classes} classes), " +
-            $"batch {batch}, {threads} threads, weights and rows from {directory}; {measured} rounds after one warm-up round, each running " +
+        Console.WriteLine($"{setup.Describe()}; {measured} rounds after one warm-up round, each running " +
             $"{steps} SGD steps, {steps} SAM steps and {matmuls} {MatmulSize}² matmuls on each side in turn; PyTorch {peerVersion} " +
             $"(OpenBLAS, which runs its linear layers: {blasThreads} thread(s) during the steps, {threads} for its matmul). " +
             $"Load average at start {loadAtStart:F2}, at end {Bench.LoadAverage():F2}; {wall.Elapsed.TotalSeconds:F0} s wall.");
-        Console.WriteLine($"Same weights and rows: loss of the first SGD step SharpnessML {sgd.FirstLoss:F6}, PyTorch {peerFirstLoss:F6} " +
-            $"(relative difference {Math.Abs(sgd.FirstLoss - peerFirstLoss) / Math.Abs(peerFirstLoss):E1}).");
+        Console.WriteLine($"Same weights and rows: loss of the first SGD step SharpnessML {sgd.FirstLoss:F6}, PyTorch {peerFirstLoss["sgd"]:F6} " +
+            $"(relative difference {RelativeDifference(sgd.FirstLoss, peerFirstLoss["sgd"]):E1}); of the first SAM step {sam.FirstLoss:F6}, " +
+            $"{peerFirstLoss["sam"]:F6} ({RelativeDifference(sam.FirstLoss, peerFirstLoss["sam"]):E1}); checked ≤ {FirstLossTolerance:E0}.");
         Console.WriteLine();
         Console.WriteLine("| step | SharpnessML median seconds | PyTorch median seconds | median per-round ratio SharpnessML / PyTorch | " +
             "fastest step SharpnessML / PyTorch (seconds) | ratio of fastest steps |");
@@ -104,7 +100,7 @@ internal static class PyTorchComparison
             $"SharpnessML SAM {Bench.Join(PerRound(ours, "sam"), "F4")}; PyTorch SAM {Bench.Join(PerRound(theirs, "sam"), "F4")}.");
         Console.WriteLine();
         Console.WriteLine($"Achieved GFLOP/s of a training step: {sgdFlops / 1e9:F3} GFLOP per SGD step, {samFlops / 1e9:F3} per SAM step " +
-            $"(2·B·(3·ΣMACs − MACs(conv1)), see TrainingStepFlops); {MatmulSize}² float32 matmul ({matmulFlops / 1e9:F2} GFLOP) of the same library, same process, same rounds:");
+            $"(2·B·(3·ΣMACs − MACs(first layer)), see StepFlops); {MatmulSize}² float32 matmul ({matmulFlops / 1e9:F2} GFLOP) of the same library, same process, same rounds:");
         Console.WriteLine();
         Console.WriteLine($"| library | step | median step GFLOP/s | median matmul GFLOP/s | median per-round ratio step / matmul | fastest step GFLOP/s / fastest matmul GFLOP/s |");
         Console.WriteLine("|---|---|---|---|---|---|");
@@ -123,6 +119,17 @@ internal static class PyTorchComparison
         Console.WriteLine();
         Console.WriteLine($"Per-round matmul GFLOP/s: SharpnessML {Bench.Join(PerRound(ours, "matmul").Select(s => matmulFlops / s / 1e9), "F0")}; " +
             $"PyTorch {Bench.Join(PerRound(theirs, "matmul").Select(s => matmulFlops / s / 1e9), "F0")}.");
+    }
+
+    private static double RelativeDifference(double ours, double theirs) => Math.Abs(ours - theirs) / Math.Abs(theirs);
+
+    /// <summary>Stops the run when the two sides' first-step losses differ: they would not be timing the same computation.</summary>
+    private static void CheckSameLoss(string step, double ours, double theirs, StepBenchmarkSetup setup)
+    {
+        if (!(RelativeDifference(ours, theirs) <= FirstLossTolerance))
+            throw new InvalidOperationException($"The first {step} step's loss is {ours:F6} in SharpnessML and {theirs:F6} in PyTorch " +
+                $"(relative difference {RelativeDifference(ours, theirs):E1} > {FirstLossTolerance:E0}): the two sides do not run the same " +
+                $"network on the same weights and rows ({setup.Describe()}); compare bench/python/make_random_exchange.py's network() with NetworkFactory.");
     }
 
     private static List<double> Matmuls(Tensor a, Tensor b, int count)
@@ -153,6 +160,8 @@ internal static class PyTorchComparison
             step = new SharpnessAwareStep(network, optimizer, kind, Rho, Eta, 0, 0);
         }
 
+        public TorchSharp.Modules.Sequential Network => network;
+
         public double FirstLoss { get; private set; } = double.NaN;
 
         public List<double> Steps(Tensor x, Tensor y, int count)
@@ -174,25 +183,5 @@ internal static class PyTorchComparison
             optimizer.Dispose();
             network.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Floating-point operations of one SGD training step of the ConvNet on <paramref name="batch"/> rows, counting only the
-    /// multiply-accumulates of the convolutions and linear layers (a MAC = 2 FLOPs): the forward pass costs 2·MACs; the backward
-    /// pass computes the gradient with respect to each layer's input and to its weight, 2·MACs each, except conv1, whose input
-    /// (the images) needs no gradient. Per row: 2·(3·ΣMACs − MACs(conv1)). BatchNorm, ReLU, pooling, the loss, the optimizer
-    /// update and SAM's perturbation are not counted. A SAM step is counted as two such passes.
-    /// ConvNet MACs per row: conv1 32·C·9·H·W, conv2 64·32·9·(H/2)·(W/2), fc1 64·(H/4)·(W/4)·128, classifier 128·K
-    /// (1×28×28, K = 10: 225,792 + 3,612,672 + 401,408 + 1,280 = 4,241,152; 24,995,328 FLOPs per row, 3.199 GFLOP per batch of 128).
-    /// </summary>
-    public static double TrainingStepFlops(NetworkShape shape, int batch)
-    {
-        if (shape.Architecture != ImageClassifierArchitecture.ConvNet) throw new NotSupportedException("The FLOP count covers the ConvNet only.");
-        double conv1 = 32.0 * shape.Channels * 9 * shape.Height * shape.Width;
-        double conv2 = 64.0 * 32 * 9 * (shape.Height / 2) * (shape.Width / 2);
-        double fc1 = 64.0 * (shape.Height / 4) * (shape.Width / 4) * 128;
-        double classifier = 128.0 * shape.Classes;
-        double macs = conv1 + conv2 + fc1 + classifier;
-        return 2.0 * batch * (3 * macs - conv1);
     }
 }

@@ -49,6 +49,32 @@ def sam_step(net, optimizer, x, y, rho=0.05):
     return loss
 
 
+def leaf_layers(net, x):
+    """(name, module, input) of every module without children, in the order a forward pass of x calls them."""
+    names, records = {m: n for n, m in net.named_modules()}, []
+    hooks = [m.register_forward_hook(lambda module, inputs, _: records.append((names[module], module, inputs[0].detach().clone())))
+             for m in net.modules() if not list(m.children())]
+    with torch.no_grad(): net(x)
+    for h in hooks: h.remove()
+    return records
+
+
+def time_layers(records, repeats):
+    """Each layer alone on its recorded input: `repeats` timed forward passes and backward passes (output gradient 1; the input
+    needs a gradient except for the first layer's, the images), after one untimed; LayerProfile.cs does the same in SharpnessML."""
+    result = []
+    for i, (name, module, recorded) in enumerate(records):
+        forward, backward = [], []
+        for r in range(repeats + 1):
+            module.zero_grad(set_to_none=True)
+            x = recorded.detach().requires_grad_(i > 0)
+            start = time.perf_counter(); y = module(x); middle = time.perf_counter()
+            y.backward(torch.ones_like(y)); end = time.perf_counter()
+            if r > 0: forward.append(middle - start); backward.append(end - middle)
+        result.append({"name": name, "type": type(module).__name__, "forward": forward, "backward": backward})
+    return result
+
+
 def median_seconds(step, directory, batch, steps, warmup):
     _, net, X, Y = load(directory)  # fresh weights and optimizer state for each kind of step
     net.train()
@@ -75,13 +101,15 @@ def matmul_gflops(n=2048, repeats=10, threads=2):
 def serve(args, blas_threads, malloc):
     """Line protocol for a driver that interleaves its own steps with these (bench/TrainerBenchmarks -- pytorch): one JSON
     line on start, then for each input line `sgd K`, `sam K` or `matmul K` one JSON line with K timings in seconds. Each kind
-    of step keeps its network and optimizer (from the exchanged weights) across commands; `first_loss` is its first step's."""
+    of step keeps its network and optimizer (from the exchanged weights) across commands; `first_loss` is its first step's.
+    `layers K` times each layer alone, K times (time_layers), on its input in a forward pass of the exchanged network."""
     kinds = {}
     for name, step in (("sgd", sgd_step), ("sam", sam_step)):
         _, net, X, Y = load(args.directory)
         net.train()
         x, y = X[:args.batch].contiguous(), Y[:args.batch].contiguous()
         kinds[name] = [step, net, torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4), x, y, None]
+    layers = None  # made by the first `layers` command: the recorded inputs take memory
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
     print(json.dumps({"torch": torch.__version__, "malloc": malloc, "blas_threads_in_steps": blas_threads, "batch": args.batch}), flush=True)
@@ -94,6 +122,12 @@ def serve(args, blas_threads, malloc):
                 start = time.perf_counter(); a @ b; times.append(time.perf_counter() - start)
             set_blas_threads(args.blas_threads)
             print(json.dumps({"seconds": times, "gflops": [2 * n ** 3 / t / 1e9 for t in times]}), flush=True)
+            continue
+        if command == "layers":
+            if layers is None:
+                _, layer_net, X, _ = load(args.directory)
+                layers = leaf_layers(layer_net.train(), X[:args.batch].contiguous())
+            print(json.dumps({"layers": time_layers(layers, int(count))}), flush=True)
             continue
         entry = kinds[command]
         step, net, optimizer, x, y, _ = entry
