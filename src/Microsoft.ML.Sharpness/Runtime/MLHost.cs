@@ -15,27 +15,28 @@ internal sealed class MLHost
     private static readonly Assembly Core = typeof(IHostEnvironment).Assembly;
     private static readonly Type InternalEnvironment = Core.GetType("Microsoft.ML.Runtime.IHostEnvironmentInternal", throwOnError: true)!;
     private static readonly Type Cancelable = Core.GetType("Microsoft.ML.Runtime.ICancelable", throwOnError: true)!;
+    private static readonly PropertyInfo CanceledFlag = Cancelable.GetProperty("IsCanceled")!;
+    private TransformsCatalog? transforms;
+    private DataOperationsCatalog? data;
+    private MulticlassClassificationCatalog? multiclass;
 
     private MLHost(IHostEnvironment environment)
     {
         // An MLContext forwards to its host (its catalogs' environment), which alone carries the cancellation flag.
         Environment = environment is MLContext context ? (IHostEnvironment)typeof(MLContext).GetField("_env", Members)!.GetValue(context)! : environment;
-        Transforms = Catalog<TransformsCatalog>();
-        Data = Catalog<DataOperationsCatalog>();
-        MulticlassClassification = Catalog<MulticlassClassificationCatalog>();
     }
 
     /// <summary>The host the catalogs were made from.</summary>
     public IHostEnvironment Environment { get; }
 
-    /// <summary>The context's transforms, on its host.</summary>
-    public TransformsCatalog Transforms { get; }
+    /// <summary>The context's transforms, on its host (made when first asked for, as are the other catalogs).</summary>
+    public TransformsCatalog Transforms => transforms ??= Catalog<TransformsCatalog>();
 
     /// <summary>The context's data operations, on its host.</summary>
-    public DataOperationsCatalog Data { get; }
+    public DataOperationsCatalog Data => data ??= Catalog<DataOperationsCatalog>();
 
     /// <summary>The context's multiclass catalog (its evaluator), on its host.</summary>
-    public MulticlassClassificationCatalog MulticlassClassification { get; }
+    public MulticlassClassificationCatalog MulticlassClassification => multiclass ??= Catalog<MulticlassClassificationCatalog>();
 
     /// <summary>The seed the MLContext was created with (<c>new MLContext(seed)</c>), or null.</summary>
     public int? Seed => (int?)Read(InternalEnvironment, "Seed");
@@ -47,7 +48,7 @@ internal sealed class MLHost
     public bool FallbackToCpu => (bool)Read(InternalEnvironment, "FallbackToCpu")!;
 
     /// <summary>Whether <see cref="MLContextExtensions.CancelExecution"/> was called and not yet served.</summary>
-    public bool IsCanceled => (bool)Read(Cancelable, "IsCanceled")!;
+    public bool IsCanceled => Cancelable.IsInstanceOfType(Environment) ? (bool)CanceledFlag.GetValue(Environment)! : throw Unsupported("ICancelable.IsCanceled");
 
     /// <summary>The host of <paramref name="environment"/>: an MLContext or a catalog's environment.</summary>
     public static MLHost Of(IHostEnvironment environment)
