@@ -27,6 +27,36 @@ public sealed class StudyDefinitionTests
     }
 
     [TestMethod]
+    public void TheIssue12PresetsAskForWhatTheyPromise()
+    {
+        var noise = StudyPresets.Load("label-noise", ".");
+        CollectionAssert.AreEqual(new[] { 0, 0.2, 0.4, 0.6 }, noise.ResolvedRuns().Select(r => r.NoiseFraction).Distinct().ToArray());
+        Assert.IsTrue(noise.Seeds.Count >= 3);
+        Assert.IsTrue(noise.ResolvedRuns().All(r => r.NoiseKind == LabelNoiseKind.Symmetric));
+        foreach (var level in noise.ResolvedRuns().GroupBy(r => r.NoiseFraction))
+        {
+            var options = level.Select(r => r.ToOptions(3000, 1, null)).ToList();
+            Assert.AreEqual(2, options.Count(o => o.Optimizer == SharpnessOptimizer.Sgd), $"two SGD learning rates at noise {level.Key}");
+            Assert.IsTrue(options.Any(o => o.Optimizer == SharpnessOptimizer.Sam && o.SharpnessBatchSize == 0), "SAM");
+            Assert.IsTrue(options.Any(o => o.Optimizer == SharpnessOptimizer.Sam && o.SharpnessBatchSize == 16), "m-SAM");
+        }
+
+        var longRun = StudyPresets.Load("sgd-vs-sam-long", ".");
+        Assert.IsTrue(longRun.Seeds.Count >= 3);
+        foreach (var options in longRun.ResolvedRuns().Select(r => r.ToOptions(60000, 1, null)))
+        {
+            Assert.AreEqual(ImageClassifierArchitecture.WideResNet, options.Architecture);
+            Assert.AreEqual((16, 4), (options.WideResNetDepth, options.WideResNetWidth));
+            Assert.AreEqual(ImageAugmentation.CropAndFlip, options.Augmentation);
+            Assert.IsTrue(options.Epochs >= 50);
+        }
+
+        var adam = StudyPresets.Load("small-vs-large-batch-adam", ".").ResolvedRuns().Select(r => r.ToOptions(8495, 1, null)).ToList();
+        Assert.AreEqual(2, adam.Count(o => o.BaseOptimizer == BaseOptimizer.Adam));
+        CollectionAssert.AreEquivalent(new[] { 256, 850, 256, 850 }, adam.Select(o => o.BatchSize).ToArray());
+    }
+
+    [TestMethod]
     public void TheQuickProfileEvaluatesFewerRowsAndProductsAndDrawsOneDimensionalLandscapesOnly()
     {
         var study = StudyPresets.Load("sgd-vs-sam", ".");
