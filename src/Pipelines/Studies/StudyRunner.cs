@@ -63,7 +63,7 @@ internal sealed class StudyRunner
     /// draws the landscapes whose runs have finished, and writes the tables, plots and HTML report, marking what is missing.
     /// Returns the finished results.
     /// </summary>
-    /// <exception cref="StudyException">The output folder holds no study, or a different one.</exception>
+    /// <exception cref="StudyException">The output folder holds no study, or a different one, or no unit has finished.</exception>
     public IReadOnlyList<RunResult> Report()
     {
         StudyFolder.RequireSame(study, output);
@@ -85,6 +85,8 @@ internal sealed class StudyRunner
                 missing.Add(unit);
             }
         }
+        if (results.Count == 0)
+            throw new StudyException($"None of the study's {missing.Count} run × seed units has finished in '{output}' yet: there is nothing to report.");
         WriteReport(data, results, missing);
         if (missing.Count > 0)
             progress.Stage($"{missing.Count} of {results.Count + missing.Count} run × seed units have not finished; run the report again when they have.");

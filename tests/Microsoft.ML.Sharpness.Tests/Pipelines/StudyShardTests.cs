@@ -117,6 +117,12 @@ public sealed class StudyShardTests
             string one = Path.Combine(root, "one"), two = Path.Combine(root, "two");
             Assert.AreEqual(0, Study("--config", config, "--out", one, "--plain"));
 
+            // Before the shards: no study to report; a folder that holds the study but no finished unit has nothing to report.
+            Assert.AreEqual(1, Study("--config", config, "--out", two, "--plain", "--report"));
+            StudyFolder.ClaimForShard(StudyDefinition.Load(config), two);
+            StringAssert.Contains(Assert.ThrowsExactly<StudyException>(() => new StudyRunner(StudyDefinition.Load(config), two, new LineProgress(TextWriter.Null)).Report()).Message,
+                "None of the study's 6 run × seed units has finished");
+
             var shards = Enumerable.Range(0, 2).Select(i => Lab("study", "--config", config, "--out", two, "--plain", "--shard", $"{i}/2")).ToList();
             foreach (var (shard, i) in shards.Select((shard, i) => (shard, i)))
             {
