@@ -39,7 +39,8 @@ internal static class StudyCommand
                 "(by shards), marking those not finished. Give the same study and options as the shards.",
         };
 
-        var command = new System.CommandLine.Command("study", "Train and evaluate every run of a study, draw its landscapes and write tables, plots and an HTML report.")
+        var command = new System.CommandLine.Command("study",
+            "Train and evaluate every run of a study, draw its landscapes and write tables, plots and an HTML report; or train one shard of its runs (--shard), or report what the shards finished (--report).")
         {
             configOption, presetOption, outOption, dataOption, seedsOption, epochsOption, trainRowsOption, quickOption, plainOption, shardOption, reportOption,
         };
@@ -90,7 +91,7 @@ internal static class StudyCommand
     }
 
     /// <summary>The command line of the report of a shard's study: the shard's own arguments with <c>--shard i/n</c> replaced by <c>--report</c>.</summary>
-    internal static string ReportCommand(IEnumerable<string> shardArguments)
+    private static string ReportCommand(IEnumerable<string> shardArguments)
     {
         var arguments = new List<string>();
         bool skipValue = false;
