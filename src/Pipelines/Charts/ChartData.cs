@@ -75,7 +75,7 @@ internal static class ChartData
 
     /// <summary>Writes <c>interpolation-FROM-to-TO.csv</c> (α, train and test loss and accuracy); returns the chart name.</summary>
     private static string WriteInterpolation(string folder, InterpolationCurve curve) =>
-        Write(folder, $"interpolation-{StudyRunner.Slug(curve.From)}-to-{StudyRunner.Slug(curve.To)}",
+        Write(folder, $"interpolation-{StudyFolder.Slug(curve.From)}-to-{StudyFolder.Slug(curve.To)}",
             ["from", "to", "alpha", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
             curve.Train.Zip(curve.Test, (train, test) => (IReadOnlyList<object?>)[curve.From, curve.To, train.X, train.Loss, train.Accuracy, test.Loss, test.Accuracy]));
 
@@ -86,7 +86,7 @@ internal static class ChartData
 
     /// <summary>Writes <c>surface-RUN.csv</c>: a 2-D random-direction landscape; returns the chart name.</summary>
     private static string WriteSurface(string folder, string run, IReadOnlyList<LandscapePoint> points) =>
-        Write(folder, $"surface-{StudyRunner.Slug(run)}", ["run", "x", "y", "loss", "accuracy"],
+        Write(folder, $"surface-{StudyFolder.Slug(run)}", ["run", "x", "y", "loss", "accuracy"],
             points.Select(p => (IReadOnlyList<object?>)[run, p.X, p.Y, p.Loss, p.Accuracy]));
 
     /// <summary>Writes <c>hessian-density.csv</c>: each run's Gaussian-smoothed SLQ density on one grid and kernel; returns the chart name.</summary>

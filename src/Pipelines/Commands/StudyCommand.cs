@@ -1,10 +1,15 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Microsoft.ML.Sharpness.Lab.Studies;
 using Spectre.Console;
 
 namespace Microsoft.ML.Sharpness.Lab.Commands;
 
-/// <summary><c>sharpness-lab study</c>: run a study from a config file or a preset into a report folder, resuming finished runs.</summary>
+/// <summary>
+/// <c>sharpness-lab study</c>: run a study from a config file or a preset into a report folder, resuming finished runs; or,
+/// across processes or machines, one shard of its runs (<c>--shard i/n</c>) into a shared folder, and then the report of
+/// whatever has finished there (<c>--report</c>).
+/// </summary>
 internal static class StudyCommand
 {
     public static System.CommandLine.Command Create()
@@ -22,20 +27,35 @@ internal static class StudyCommand
             Description = $"A quick look: at most {QuickProfile.Rows} rows per sharpness measure and {QuickProfile.TestRows} test rows, the cheaper measures with fewer iterations, 1-D landscapes only, no spectra (the study file's \"profile\": \"Quick\").",
         };
         var plainOption = new Option<bool>("--plain") { Description = "Progress as plain lines even on a terminal." };
-
-        var command = new System.CommandLine.Command("study", "Train and evaluate every run of a study, draw its landscapes and write tables, plots and an HTML report.")
+        var shardOption = new Option<string>("--shard")
         {
-            configOption, presetOption, outOption, dataOption, seedsOption, epochsOption, trainRowsOption, quickOption, plainOption,
+            Description = "Train only shard i of n (0-based, e.g. a Slurm array task or a Kubernetes Indexed Job) into the shared --out folder; " +
+                "no landscapes, no report (see --report). Runs that warm-start from one another stay in one shard.",
+            HelpName = "i/n",
+        };
+        var reportOption = new Option<bool>("--report")
+        {
+            Description = "Train nothing: draw the landscapes and write the tables, charts and HTML report from the runs finished in --out " +
+                "(by shards), marking those not finished. Give the same study and options as the shards.",
+        };
+
+        var command = new System.CommandLine.Command("study",
+            "Train and evaluate every run of a study, draw its landscapes and write tables, plots and an HTML report; or train one shard of its runs (--shard), or report what the shards finished (--report).")
+        {
+            configOption, presetOption, outOption, dataOption, seedsOption, epochsOption, trainRowsOption, quickOption, plainOption, shardOption, reportOption,
         };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(configOption) is null) == (result.GetValue(presetOption) is null))
                 result.AddError("Give either --config FILE or --preset NAME.");
+            if (result.GetValue(shardOption) is not null && result.GetValue(reportOption))
+                result.AddError("Give --shard i/n to train a shard, or --report to report what the shards finished, not both.");
         });
         command.SetAction(parse =>
         {
             try
             {
+                var shard = parse.GetValue(shardOption) is { } text ? StudyShard.Parse(text) : null;
                 var study = parse.GetValue(configOption) is { } file
                     ? StudyDefinition.Load(file)
                     : StudyPresets.Load(parse.GetRequiredValue(presetOption), Environment.CurrentDirectory);
@@ -49,13 +69,16 @@ internal static class StudyCommand
                 if (parse.GetValue(epochsOption) is int epochs)
                     foreach (var run in study.Runs.Where(r => r.Report != false)) run.Set(nameof(TrainingSettings.Epochs), epochs);
                 string output = parse.GetRequiredValue(outOption);
+                Action<StudyRunner> work = shard is not null ? runner => runner.RunShard(shard) : parse.GetValue(reportOption) ? runner => runner.Report() : runner => runner.Run();
                 bool interactive = !parse.GetValue(plainOption) && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
                 if (interactive)
                     AnsiConsole.Progress()
                         .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
-                        .Start(context => new StudyRunner(study, output, new SpectreProgress(context)).Run());
+                        .Start(context => work(new StudyRunner(study, output, new SpectreProgress(context))));
                 else
-                    new StudyRunner(study, output, new LineProgress(Console.Out)).Run();
+                    work(new StudyRunner(study, output, new LineProgress(Console.Out)));
+                if (shard is not null)
+                    Console.WriteLine($"When every shard has finished, write the report with: {ReportCommand(parse.Tokens.Where(t => t.Type != TokenType.Command).Select(t => t.Value))}");
                 return 0;
             }
             catch (Exception e) when (e is StudyException or ArgumentException)
@@ -66,4 +89,24 @@ internal static class StudyCommand
         });
         return command;
     }
+
+    /// <summary>The command line of the report of a shard's study: the shard's own arguments with <c>--shard i/n</c> replaced by <c>--report</c>.</summary>
+    private static string ReportCommand(IEnumerable<string> shardArguments)
+    {
+        var arguments = new List<string>();
+        bool skipValue = false;
+        foreach (string argument in shardArguments)
+        {
+            if (skipValue)
+                skipValue = false;
+            else if (argument == "--shard")
+                skipValue = true;
+            else
+                arguments.Add(argument);
+        }
+        return string.Join(' ', ["sharpness-lab", "study", .. arguments.Select(Quoted), "--report"]);
+    }
+
+    private static string Quoted(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@".Contains(c)) ? argument : $"'{argument.Replace("'", "'\\''")}'";
 }

@@ -14,8 +14,14 @@ internal sealed class RunSummary
     /// <summary>The results of each seed.</summary>
     public required IReadOnlyList<RunResult> Results { get; init; }
 
+    /// <summary>How many seeds the study trains each run with (more than <see cref="Results"/> holds while some have not finished).</summary>
+    public required int PlannedSeeds { get; init; }
+
     /// <summary>The run's name.</summary>
     public string Run => Results[0].Run;
+
+    /// <summary>The seeds column: "3", or "2 of 3" while some seeds have not finished.</summary>
+    public string SeedsCell => Results.Count == PlannedSeeds ? $"{PlannedSeeds}" : $"{Results.Count} of {PlannedSeeds}";
 
     /// <summary>The value named <paramref name="key"/> (see <see cref="Value(RunResult, string)"/>) over seeds; null if no seed has it.</summary>
     public SeedStatistic? this[string key]
@@ -65,6 +71,6 @@ internal sealed class RunSummary
         var byRun = results.GroupBy(r => r.Run).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Seed).ToList());
         return [.. study.ResolvedRuns()
             .Where(run => run.Report != false && byRun.ContainsKey(run.Name!))
-            .Select(run => new RunSummary { Results = byRun[run.Name!] })];
+            .Select(run => new RunSummary { Results = byRun[run.Name!], PlannedSeeds = study.Seeds.Count })];
     }
 }

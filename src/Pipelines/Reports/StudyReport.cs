@@ -8,26 +8,46 @@ namespace Microsoft.ML.Sharpness.Lab.Reports;
 
 /// <summary>
 /// Writes a study's results: <c>results.csv</c> (every run × seed, every value), <c>summary.csv</c> and <c>summary.md</c>
-/// (per run, mean ± standard error over seeds), the charts in <c>plots/</c> and a one-page <c>report.html</c>.
+/// (per run, mean ± standard error over seeds), the charts in <c>plots/</c> and a one-page <c>report.html</c>. A report of a
+/// study whose shards have not all finished shows what has, and says which run × seed units and landscapes are missing.
 /// </summary>
 internal static class StudyReport
 {
-    /// <summary>Writes every file of the report into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Writes every file of the report into <paramref name="output"/>; <paramref name="missing"/> are the run × seed units that
+    /// have not finished (none when the whole study ran in one process).
+    /// </summary>
     /// <exception cref="StudyException">A reported result lacks a value the study asks for (<see cref="ResultColumns.RequireValues"/>); nothing is written.</exception>
-    public static void Write(StudyDefinition study, string output, IReadOnlyList<RunResult> results, LandscapeResults landscapes)
+    public static void Write(StudyDefinition study, string output, IReadOnlyList<RunResult> results, LandscapeResults landscapes,
+        IReadOnlyList<StudyUnit>? missing = null)
     {
         var summaries = RunSummary.Of(study, results);
         var columns = ResultColumns.For(study);
         ResultColumns.RequireValues(columns, summaries.SelectMany(s => s.Results));
+        var notFinished = NotFinished(missing ?? [], landscapes.Skipped);
         WriteResults(Path.Combine(output, "results.csv"), results);
         WriteSummaryCsv(Path.Combine(output, "summary.csv"), summaries, columns);
         var comparison = NoiseComparison.Of(study, summaries);
-        string markdown = SummaryMarkdown(summaries, columns) + NoiseComparison.Markdown(comparison);
+        string markdown = SummaryMarkdown(summaries, columns) + NoiseComparison.Markdown(comparison) + string.Concat(notFinished.Select(line => $"\n{line}\n"));
         File.WriteAllText(Path.Combine(output, "summary.md"), markdown);
         string plots = Path.Combine(output, "plots");
         var charts = ChartData.Write(plots, study, summaries, landscapes);
         PlotTool.Draw(plots);
-        File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results, comparison));
+        File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results, comparison, notFinished));
+    }
+
+    /// <summary>
+    /// The sentences that say what the report lacks: the run × seed units not finished (left out of every table and chart)
+    /// and the landscapes not drawn; none for a finished study.
+    /// </summary>
+    private static IReadOnlyList<string> NotFinished(IReadOnlyList<StudyUnit> missing, IReadOnlyList<string> skippedLandscapes)
+    {
+        var lines = new List<string>();
+        if (missing.Count > 0)
+            lines.Add($"Not finished yet, so left out of the tables and charts ({missing.Count} run × seed): {string.Join(", ", missing)}.");
+        if (skippedLandscapes.Count > 0)
+            lines.Add($"Landscapes not drawn yet: {string.Join("; ", skippedLandscapes)}.");
+        return lines;
     }
 
     /// <summary>Mean ± standard error as text in a column's format ("–" when missing).</summary>
@@ -46,7 +66,7 @@ internal static class StudyReport
         text.Append("| run | seeds | ").AppendJoin(" | ", columns.Select(c => c.Heading)).Append(" |\n");
         text.Append("|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
         foreach (var s in summaries)
-            text.Append($"| {s.Run} | {s.Results.Count} | ").AppendJoin(" | ", columns.Select(c => Cell(s[c.Key], c))).Append(" |\n");
+            text.Append($"| {s.Run} | {s.SeedsCell} | ").AppendJoin(" | ", columns.Select(c => Cell(s[c.Key], c))).Append(" |\n");
         return text.ToString();
     }
 
@@ -86,7 +106,7 @@ internal static class StudyReport
                 [s.Run, s.Results.Count, .. columns.SelectMany(c => new object?[] { s[c.Key]?.Mean, s[c.Key]?.StandardError })]));
 
     private static string Html(StudyDefinition study, IReadOnlyList<RunSummary> summaries, IReadOnlyList<ResultColumn> columns, IReadOnlyList<string> charts,
-        IReadOnlyList<RunResult> results, IReadOnlyList<NoiseComparison.Row> comparison)
+        IReadOnlyList<RunResult> results, IReadOnlyList<NoiseComparison.Row> comparison, IReadOnlyList<string> notFinished)
     {
         string E(string text) => WebUtility.HtmlEncode(text);
         var html = new StringBuilder();
@@ -104,6 +124,7 @@ internal static class StudyReport
             td:first-child { background: #fff; }
             figure { display: inline-block; margin: 0.5em; } img { width: 580px; border: 1px solid #eee; }
             figcaption { font-size: 0.85em; }
+            .not-finished { background: #fff4d6; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
             </style></head><body>
             <h1>{{E(study.Name)}}</h1>
             <p>{{E(study.Description)}}</p>
@@ -120,11 +141,13 @@ internal static class StudyReport
         html.Append("</tr>\n");
         foreach (var s in summaries)
         {
-            html.Append($"<tr><td>{E(s.Run)}</td><td>{s.Results.Count}</td>");
+            html.Append($"<tr><td>{E(s.Run)}</td><td>{E(s.SeedsCell)}</td>");
             foreach (var c in columns) html.Append($"<td>{E(Cell(s[c.Key], c))}</td>");
             html.Append("</tr>\n");
         }
-        html.Append("</table></div>\n<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")
+        html.Append("</table></div>\n");
+        foreach (string line in notFinished) html.Append($"<p class=\"not-finished\">{E(line)}</p>\n");
+        html.Append("<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")
             .Append("model, result and full sharpness metrics are in <code>runs/</code>.</p>\n").Append(NoiseComparison.Html(comparison)).Append("<h2>Charts</h2>\n");
         foreach (string chart in charts)
             html.Append($"<figure><a href=\"plots/{chart}.svg\"><img src=\"plots/{chart}.png\" alt=\"{E(chart)}\"></a>" +

@@ -91,12 +91,7 @@ internal sealed class RunResult
     public DateTime FinishedUtc { get; set; }
 
     /// <summary>Writes the result as JSON, atomically (a half-written file never looks finished).</summary>
-    public void Save(string path)
-    {
-        string temporary = path + ".partial";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, StudyDefinition.Json));
-        File.Move(temporary, path, overwrite: true);
-    }
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, StudyDefinition.Json));
 
     /// <summary>Reads a result written by <see cref="Save"/>; null when the file is missing or unreadable.</summary>
     public static RunResult? TryLoad(string path)

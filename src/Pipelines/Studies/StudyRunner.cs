@@ -8,7 +8,8 @@ namespace Microsoft.ML.Sharpness.Lab.Studies;
 /// <summary>
 /// Runs a study into an output folder: trains every run × seed (reusing finished runs whose settings are unchanged, so an
 /// interrupted study resumes), evaluates each with <c>EvaluateWithSharpness</c> on training and test rows, draws the
-/// landscapes, and writes tables, plots and the HTML report.
+/// landscapes, and writes tables, plots and the HTML report. A study split across processes or machines runs as shards
+/// (<see cref="RunShard"/>, training only) into one shared folder, then <see cref="Report"/> draws and writes the rest.
 /// </summary>
 internal sealed class StudyRunner
 {
@@ -26,37 +27,102 @@ internal sealed class StudyRunner
         this.progress = progress;
     }
 
-    /// <summary>The folder of one run's model (<c>model.zip</c>) and result (<c>result.json</c>) in a study's output folder.</summary>
-    private static string RunFolder(string output, string run, int seed) => Path.Combine(Path.GetFullPath(output), "runs", $"{Slug(run)}-seed{seed}");
-
     /// <summary>Runs what is not finished yet and writes the report; returns the results of every run × seed.</summary>
     public IReadOnlyList<RunResult> Run()
     {
-        Directory.CreateDirectory(output);
-        File.WriteAllText(Path.Combine(output, "study.json"), JsonSerializer.Serialize(study, StudyDefinition.Json));
+        StudyFolder.WriteStudy(study, output);
+        var data = LoadData();
+        var results = new List<RunResult>();
+        foreach (var unit in StudyShard.AllUnits(study))
+            results.Add(RunOne(unit.Run, unit.Seed, data));
+        WriteReport(data, results, missing: []);
+        return results;
+    }
+
+    /// <summary>
+    /// Trains and evaluates the run × seed units of <paramref name="shard"/> that are not finished yet into the shared output
+    /// folder, and nothing else: the landscapes and the report are left to <see cref="Report"/>, once every shard has finished.
+    /// Returns the shard's results.
+    /// </summary>
+    /// <exception cref="StudyException">The output folder holds a different study.</exception>
+    public IReadOnlyList<RunResult> RunShard(StudyShard shard)
+    {
+        StudyFolder.ClaimForShard(study, output);
+        var units = shard.Units(study);
+        int total = StudyShard.AllUnits(study).Count;
+        progress.Stage($"Shard {shard.Index}/{shard.Count}: {units.Count} of the study's {total} run × seed units" +
+            (units.Count > 0 ? $": {string.Join(", ", units)}" : " (there are more shards than warm-start groups of runs; this one has nothing to do)"));
+        if (units.Count == 0) return [];
+        var data = LoadData();
+        var results = units.Select(unit => RunOne(unit.Run, unit.Seed, data)).ToList();
+        progress.Stage($"Shard {shard.Index}/{shard.Count} finished; it draws no landscapes and writes no report.");
+        return results;
+    }
+
+    /// <summary>
+    /// Trains nothing: reads the results of whichever run × seed units have finished (with the study's current settings),
+    /// draws the landscapes whose runs have finished, and writes the tables, plots and HTML report, marking what is missing.
+    /// Returns the finished results.
+    /// </summary>
+    /// <exception cref="StudyException">The output folder holds no study, or a different one, or no unit has finished.</exception>
+    public IReadOnlyList<RunResult> Report()
+    {
+        StudyFolder.RequireSame(study, output);
+        var data = LoadData();
+        var results = new List<RunResult>();
+        var missing = new List<StudyUnit>();
+        foreach (var unit in StudyShard.AllUnits(study))
+        {
+            var options = unit.Run.ToOptions(data.TrainCount, unit.Seed, study.Threads);
+            if (FinishedEarlier(StudyFolder.Run(output, unit.Run.Name!, unit.Seed), unit.Run.Fingerprint(options), StudySettings(data)) is { } done)
+            {
+                progress.RunStarted(unit.Run.Name!, unit.Seed, options.Epochs, resumed: true);
+                progress.RunFinished(done);
+                results.Add(done);
+            }
+            else
+            {
+                progress.Stage($"{unit}: not finished (no result with these settings in {StudyFolder.Run(output, unit.Run.Name!, unit.Seed)})");
+                missing.Add(unit);
+            }
+        }
+        if (results.Count == 0)
+            throw new StudyException($"None of the study's {missing.Count} run × seed units has finished in '{output}' yet: there is nothing to report.");
+        WriteReport(data, results, missing);
+        if (missing.Count > 0)
+            progress.Stage($"{missing.Count} of {results.Count + missing.Count} run × seed units have not finished; run the report again when they have.");
+        return results;
+    }
+
+    private StudyData LoadData()
+    {
         progress.Stage($"Reading images from {study.DataFolder}");
         var clock = Stopwatch.StartNew();
         var data = StudyData.Load(mlContext, study.DataFolder, study.TrainRows, study.TestRows, seed: 1);
         progress.Stage($"{data.TrainCount:N0} training and {data.TestCount:N0} test images indexed ({clock.Elapsed.TotalSeconds:F0} s)");
-
-        var results = new List<RunResult>();
-        foreach (int seed in study.Seeds)
-            foreach (var run in study.ResolvedRuns())
-                results.Add(RunOne(run, seed, data));
-
-        var landscapes = new LandscapeStage(study, output, mlContext, data, progress, RunModel).Run();
-        progress.Stage("Writing tables, plots and the report");
-        StudyReport.Write(study, output, results, landscapes);
-        progress.Stage($"Report: {Path.Combine(output, "report.html")}");
-        return results;
+        return data;
     }
+
+    /// <summary>Draws the landscapes of the finished first-seed runs and writes the tables, plots and report.</summary>
+    private void WriteReport(StudyData data, IReadOnlyList<RunResult> results, IReadOnlyList<StudyUnit> missing)
+    {
+        var finished = results.Where(r => r.Seed == study.Seeds[0]).Select(r => r.Run).ToHashSet();
+        var landscapes = new LandscapeStage(study, output, mlContext, data, progress, RunModel, finished).Run();
+        progress.Stage("Writing tables, plots and the report");
+        StudyReport.Write(study, output, results, landscapes, missing);
+        progress.Stage($"Report: {Path.Combine(output, "report.html")}");
+    }
+
+    /// <summary>The study settings that shape every run's numbers, as JSON (see <see cref="RunResult.StudySettings"/>).</summary>
+    private string StudySettings(StudyData data) =>
+        JsonSerializer.Serialize(new { data.TrainCount, data.TestCount, study.TrainRows, study.TestRows, study.Evaluation }, StudyDefinition.Json);
 
     private RunResult RunOne(RunSettings run, int seed, StudyData data)
     {
-        string folder = RunFolder(output, run.Name!, seed);
+        string folder = StudyFolder.Run(output, run.Name!, seed);
         var options = run.ToOptions(data.TrainCount, seed, study.Threads);
         string fingerprint = run.Fingerprint(options);
-        string studySettings = JsonSerializer.Serialize(new { data.TrainCount, data.TestCount, study.TrainRows, study.TestRows, study.Evaluation }, StudyDefinition.Json);
+        string studySettings = StudySettings(data);
         if (FinishedEarlier(folder, fingerprint, studySettings) is { } done)
         {
             progress.RunStarted(run.Name!, seed, options.Epochs, resumed: true);
@@ -112,7 +178,7 @@ internal sealed class StudyRunner
 
     /// <summary>
     /// Trains the run (from its warm-start run's model, if any) and saves the whole pipeline as <c>model.zip</c> and the network as a
-    /// standard ONNX classifier, <c>model.onnx</c>, in <paramref name="folder"/>.
+    /// standard ONNX classifier, <c>model.onnx</c>, in <paramref name="folder"/>, each atomically (see <see cref="AtomicFile"/>).
     /// </summary>
     private (SamImageClassifierTransformer Classifier, double Seconds) Train(
         RunSettings run, int seed, SamImageClassifierOptions options, StudyData data, NoisyTrainingData? noisy, string folder)
@@ -132,8 +198,8 @@ internal sealed class StudyRunner
         double seconds = clock.Elapsed.TotalSeconds;
 
         var scoring = classifier.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(data.Test)));
-        mlContext.Model.Save(data.FittedFeaturizer.Append(scoring), data.TrainRaw.Schema, Path.Combine(folder, "model.zip"));
-        classifier.Model.ExportOnnx(Path.Combine(folder, "model.onnx")); // a network another run can fine-tune (pretrainedModelPath)
+        AtomicFile.Write(Path.Combine(folder, "model.zip"), path => mlContext.Model.Save(data.FittedFeaturizer.Append(scoring), data.TrainRaw.Schema, path));
+        AtomicFile.Write(Path.Combine(folder, "model.onnx"), classifier.Model.ExportOnnx); // a network another run can fine-tune (pretrainedModelPath)
         return (classifier, seconds);
     }
 
@@ -161,11 +227,11 @@ internal sealed class StudyRunner
         progress.RunStage($"sharpness on {Math.Min(evaluation.TrainRows, data.TrainCount)} training rows");
         var trainSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, trainData,
             evaluation.ToOptions(evaluation.TrainMeasures, evaluation.TrainRows, study.Threads));
-        File.WriteAllText(Path.Combine(folder, "train-sharpness.json"), trainSharpness.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(folder, "train-sharpness.json"), trainSharpness.ToJson());
         progress.RunStage($"sharpness on {Math.Min(evaluation.TestRows, data.TestCount)} test rows");
         var testSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Test,
             evaluation.ToOptions(evaluation.TestMeasures, evaluation.TestRows, study.Threads));
-        File.WriteAllText(Path.Combine(folder, "test-sharpness.json"), testSharpness.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(folder, "test-sharpness.json"), testSharpness.ToJson());
 
         result.TrainAccuracy = train.MicroAccuracy;
         result.TrainLogLoss = train.LogLoss;
@@ -182,17 +248,10 @@ internal sealed class StudyRunner
     /// <summary>The saved model of a finished run (the whole pipeline, from index rows to PredictedLabel).</summary>
     private ITransformer RunModel(string run, int seed)
     {
-        string path = Path.Combine(RunFolder(output, run, seed), "model.zip");
+        string path = Path.Combine(StudyFolder.Run(output, run, seed), "model.zip");
         if (!File.Exists(path))
             throw new StudyException($"The model of run \"{run}\" (seed {seed}) is missing at '{path}'.");
         return mlContext.Model.Load(path, out _);
-    }
-
-    /// <summary>A file-system-safe, lower-case form of a run name.</summary>
-    public static string Slug(string name)
-    {
-        var chars = name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c == '.' ? c : '-').ToArray();
-        return string.Join('-', new string(chars).Split('-', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
