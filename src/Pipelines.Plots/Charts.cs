@@ -121,7 +121,7 @@ internal static class Charts
                 accuracy.MarkerSize = 3;
             }
         plot.Axes.Right.Label.Text = "accuracy (%)";
-        plot.ShowLegend(Alignment.UpperCenter);
+        plot.ShowLegend(Edge.Right); // eight entries would hide the middle of the curves
         return plot;
     }
 

@@ -86,6 +86,7 @@ internal sealed class LandscapeStage(StudyDefinition study, string output, MLCon
             {
                 Epochs = settings.CurveEpochs, LearningRate = settings.CurveLearningRate, Seed = seed, Points = settings.Points, MaxRows = settings.Rows,
                 TestData = data.TestRaw, NumberOfThreads = study.Threads,
+                Progress = new StudyRunner.SynchronousProgress<TrainingEpochReport>(report => progress.Stage($"  Bézier curve {from} → {to} {report}")),
             });
             progress.Stage($"Bézier curve {from} → {to}: training-loss barrier {connection.CurveLossBarrier:F4} on the curve, {connection.LineLossBarrier:F4} on the line " +
                 $"({connection.Curve.Rows} rows, {connection.Seconds:F0} s)");
