@@ -52,18 +52,18 @@ internal sealed class ModelConnector
         using (var straight = BezierCurve.StraightBend(path.First, path.Second))
         {
             double[] ts = [.. Enumerable.Range(0, options.Points).Select(i => (double)i / (options.Points - 1))];
-            var curve = new List<LandscapePoint>[] { [], [], [], [] };
+            List<LandscapePoint> curve = [], line = [], testCurve = [], testLine = [];
             foreach (double t in ts)
             {
                 host.ThrowIfCanceled("The curve evaluation");
-                foreach (var (pathBend, train, testPoints) in new[] { (bend, curve[0], curve[2]), (straight, curve[1], curve[3]) })
+                foreach (var (pathBend, trainPoints, testPoints) in new[] { (bend, curve, testCurve), (straight, line, testLine) })
                 {
                     path.MoveTo(t, pathBend);
                     BatchNormRecalibration.Run(network, (statisticsRows ?? rows).Features);
-                    train.Add(Point(t, InferenceScores.Of(network, rows.Features, rows.Labels)));
+                    trainPoints.Add(Point(t, InferenceScores.Of(network, rows.Features, rows.Labels)));
                     if (testRows is not null) testPoints.Add(Point(t, InferenceScores.Of(network, testRows.Features, testRows.Labels)));
                 }
-                Log($"t = {t:F3}: curve loss {curve[0][^1].Loss:F4}, line loss {curve[1][^1].Loss:F4}");
+                Log($"t = {t:F3}: curve loss {curve[^1].Loss:F4}, line loss {line[^1].Loss:F4}");
             }
             LossLandscape Landscape(string what, List<LandscapePoint> points, long count) => new()
             {
@@ -79,10 +79,10 @@ internal sealed class ModelConnector
             var models = new CurveModels(environment, modelA, a, b, bend.data<float>().ToArray(), classifierInput.Schema, options.MaxRows);
             return new ModelConnection(models)
             {
-                Curve = Landscape(CurveText, curve[0], rows.Count),
-                Line = Landscape(LineText, curve[1], rows.Count),
-                TestCurve = testRows is null ? null : Landscape(CurveText, curve[2], testRows.Count),
-                TestLine = testRows is null ? null : Landscape(LineText, curve[3], testRows.Count),
+                Curve = Landscape(CurveText, curve, rows.Count),
+                Line = Landscape(LineText, line, rows.Count),
+                TestCurve = testRows is null ? null : Landscape(CurveText, testCurve, testRows.Count),
+                TestLine = testRows is null ? null : Landscape(LineText, testLine, testRows.Count),
                 TrainingHistory = history,
                 Seconds = clock.Elapsed.TotalSeconds,
             };

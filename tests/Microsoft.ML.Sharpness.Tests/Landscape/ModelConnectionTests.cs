@@ -68,6 +68,40 @@ public sealed class ModelConnectionTests
     }
 
     [TestMethod]
+    public void TheModelInsideTheCurveScoresAsTheCurveWasEvaluatedAndTestRowsAndProgressAreReported()
+    {
+        var epochs = new List<TrainingEpochReport>();
+        var test = ml.Data.LoadFromEnumerable(SyntheticImages.Rows(64, 4, seed: 9, noise: 1.5f));
+        var connection = ml.MulticlassClassification.ConnectModels(first, second, data, new ModelConnectionOptions
+        {
+            Epochs = 2, BatchSize = 32, LearningRate = 0.05, Points = 3, TestData = test, Progress = new Reports(epochs.Add),
+        });
+
+        Assert.AreEqual(2, epochs.Count);
+        Assert.AreEqual(64, connection.TestCurve!.Rows);
+        Assert.AreEqual(3, connection.TestLine!.Points.Count);
+        var line = connection.Line.Points;
+        Assert.AreEqual(line.Max(p => p.Loss) - (line[0].Loss + line[2].Loss) / 2, connection.LineLossBarrier, 1e-12, "max_t L(t) − (L(0) + L(1))/2");
+        using var middle = connection.ModelAt(0.5, batchNormData: data);
+        var scored = middle.Transform(ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data));
+        Assert.AreEqual(connection.Curve.At(1).Loss, ml.MulticlassClassification.Evaluate(scored).LogLoss, 1e-4,
+            "ONNX scoring of the model at t = 0.5, statistics recomputed from the same rows, gives the evaluated loss");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => connection.ModelAt(1.5));
+    }
+
+    [TestMethod]
+    public void ACanceledContextStopsTheCurve()
+    {
+        ml.CancelExecution();
+        Assert.ThrowsExactly<OperationCanceledException>(() => Connect(epochs: 1));
+    }
+
+    private sealed class Reports(Action<TrainingEpochReport> report) : IProgress<TrainingEpochReport>
+    {
+        public void Report(TrainingEpochReport value) => report(value);
+    }
+
+    [TestMethod]
     public void TheBendGetsTheGradientOfTheLossAtTheCurvePointScaledBy2t1MinusT()
     {
         // A logistic regression, where φ_θ(t) and the loss are written out and differentiated by autograd with respect to θ.
