@@ -5,7 +5,7 @@ namespace Microsoft.ML.Sharpness.Landscape;
 /// <summary>The quadratic Bézier curve of Garipov et al. (2018) between two weight vectors w₁ and w₂, bent towards θ.</summary>
 internal static class BezierCurve
 {
-    /// <summary>φ_θ(t) = (1 − t)²·w₁ + 2t(1 − t)·θ + t²·w₂ (Garipov et al. 2018, Eq. 5); exactly w₁ at t = 0 and w₂ at t = 1.</summary>
+    /// <summary>φ_θ(t) = (1 − t)²·w₁ + 2t(1 − t)·θ + t²·w₂ (Garipov et al. 2018); exactly w₁ at t = 0 and w₂ at t = 1.</summary>
     public static Tensor At(Tensor first, Tensor bend, Tensor second, double t) =>
         first * ((1 - t) * (1 - t)) + bend * BendWeight(t) + second * (t * t);
 

@@ -34,41 +34,49 @@ internal sealed class CurveTraining
         using var generator = new Generator((ulong)seed);
         Tensor bend = BezierCurve.StraightBend(path.First, path.Second).DetachFromDisposeScope();
         using Tensor velocity = zeros_like(bend);
-        var history = new List<TrainingEpochReport>();
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        try
         {
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long correct = 0, seen = 0;
-            using Tensor order = randperm(count, generator: generator);
-            for (long step = 0; step < steps; step++)
+            var history = new List<TrainingEpochReport>();
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                host.ThrowIfCanceled("Training the curve");
-                long length = Math.Min(batchSize, count - step * batchSize);
-                if (length < 2 && steps > 1) break; // a single leftover row cannot train BatchNorm
-                using var scope = NewDisposeScope();
-                Tensor indices = order.narrow(0, step * batchSize, length);
-                double t = rand(1, generator: generator).item<float>();
-                var (gradient, loss, right) = BendGradient(path, bend, t, rows.Features.index_select(0, indices), rows.Labels.index_select(0, indices));
-                if (!double.IsFinite(loss))
-                    throw new InvalidOperationException($"Training the curve diverged: the loss became {loss} at epoch {epoch}, step {step + 1} of {steps}. " +
-                        $"Try a lower {nameof(options.LearningRate)} (now {options.LearningRate:G4}).");
-                using (no_grad())
+                var clock = Stopwatch.StartNew();
+                double lossSum = 0;
+                long correct = 0, seen = 0;
+                using Tensor order = randperm(count, generator: generator);
+                for (long step = 0; step < steps; step++)
                 {
-                    // PyTorch's SGD: v ← μ·v + (g + λ·θ); θ ← θ − η·v.
-                    velocity.mul_(options.Momentum).add_(gradient).add_(bend, alpha: options.WeightDecay);
-                    bend.add_(velocity, alpha: -options.LearningRate);
+                    host.ThrowIfCanceled("Training the curve");
+                    long length = Math.Min(batchSize, count - step * batchSize);
+                    if (length < 2 && steps > 1) break; // a single leftover row cannot train BatchNorm
+                    using var scope = NewDisposeScope();
+                    Tensor indices = order.narrow(0, step * batchSize, length);
+                    double t = rand(1, generator: generator).item<float>();
+                    var (gradient, loss, right) = BendGradient(path, bend, t, rows.Features.index_select(0, indices), rows.Labels.index_select(0, indices));
+                    if (!double.IsFinite(loss))
+                        throw new InvalidOperationException($"Training the curve diverged: the loss became {loss} at epoch {epoch}, step {step + 1} of {steps}. " +
+                            $"Try a lower {nameof(options.LearningRate)} (now {options.LearningRate:G4}).");
+                    using (no_grad())
+                    {
+                        // PyTorch's SGD: v ← μ·v + (g + λ·θ); θ ← θ − η·v.
+                        velocity.mul_(options.Momentum).add_(gradient).add_(bend, alpha: options.WeightDecay);
+                        bend.add_(velocity, alpha: -options.LearningRate);
+                    }
+                    lossSum += loss * length;
+                    correct += right;
+                    seen += length;
                 }
-                lossSum += loss * length;
-                correct += right;
-                seen += length;
+                var report = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen, null, null, options.LearningRate, clock.Elapsed.TotalSeconds);
+                log("curve " + report);
+                history.Add(report);
+                options.Progress?.Report(report);
             }
-            var report = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen, null, null, options.LearningRate, clock.Elapsed.TotalSeconds);
-            log("curve " + report);
-            history.Add(report);
-            options.Progress?.Report(report);
+            return (bend, history);
         }
-        return (bend, history);
+        catch
+        {
+            bend.Dispose(); // canceled or diverged: nothing native stays behind
+            throw;
+        }
     }
 
     /// <summary>
