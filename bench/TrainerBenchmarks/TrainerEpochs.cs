@@ -16,6 +16,6 @@ internal static class TrainerEpochs
             Optimizer = optimizer, SharpnessBatchSize = sharpnessBatchSize, Epochs = 1, BatchSize = batchSize,
             LearningRateSchedule = LearningRateSchedule.Constant, LearningRate = 0.01f,
         }, seed: 1, MLHost.Of(new MLContext()), _ => { }, _ => { });
-        return () => loop.Run(network, RowSet.All(data), null, CPU, checkpoint: null).History[0].Seconds;
+        return () => loop.Run(network, RowSet.All(data), null, [], CPU, checkpoint: null).History[0].Seconds;
     }
 }

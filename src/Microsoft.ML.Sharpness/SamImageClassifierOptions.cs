@@ -36,6 +36,14 @@ public sealed class SamImageClassifierOptions : TrainingSettings
     public IDataView? ValidationSet { get; set; }
 
     /// <summary>
+    /// Further labelled data sets, by name, in the same schema as the training data, whose loss and accuracy are measured after every
+    /// epoch (inference mode) and reported in <see cref="TrainingEpochReport.AdditionalValidation"/>, e.g. the training rows with their
+    /// clean labels while training on noisy ones, to watch the network memorize. Unlike <see cref="ValidationSet"/> they never drive
+    /// early stopping. Default null.
+    /// </summary>
+    public IReadOnlyDictionary<string, IDataView>? AdditionalValidationSets { get; set; }
+
+    /// <summary>
     /// A trained model (a pipeline fitted with SamImageClassifier, fresh from <c>Fit</c> or loaded with <c>mlContext.Model.Load</c>)
     /// whose weights and BatchNorm statistics training starts from instead of a random initialization, e.g. Keskar et al.'s (2017)
     /// piggybacked large-batch run from a small-batch iterate. Its architecture, image shape and class count must match;

@@ -17,9 +17,21 @@ public sealed record TrainingEpochReport(
     double LearningRate,
     double Seconds)
 {
+    /// <summary>
+    /// Loss and accuracy on each of <see cref="SamImageClassifierOptions.AdditionalValidationSets"/> after the epoch, by the set's
+    /// name; null without such sets.
+    /// </summary>
+    public IReadOnlyDictionary<string, ValidationScores>? AdditionalValidation { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"epoch {Epoch}: train loss {TrainLoss:F4}, train accuracy {TrainAccuracy:P2}" +
         (ValidationLoss is double vl ? $", validation loss {vl:F4}, validation accuracy {ValidationAccuracy:P2}" : "") +
+        string.Concat(AdditionalValidation?.Select(p => $", {p.Key} loss {p.Value.Loss:F4}, accuracy {p.Value.Accuracy:P2}") ?? []) +
         $", lr {LearningRate:G4}, {Seconds:F1} s";
 }
+
+/// <summary>Mean cross-entropy and accuracy of the network on a labelled data set, in inference mode.</summary>
+/// <param name="Loss">Mean cross-entropy.</param>
+/// <param name="Accuracy">Fraction of rows classified correctly.</param>
+public sealed record ValidationScores(double Loss, double Accuracy);

@@ -17,6 +17,8 @@ internal static class Charts
             "sharpness-vs-rho" => AgainstSetting(table, "rho", "SAM radius ρ (0 = SGD)", logX: false),
             "random-direction" => Directions(table),
             "hessian-density" => Spectra(table),
+            "accuracy-vs-label-noise" => AgainstNoise(table),
+            _ when name.StartsWith("memorization-noise-", StringComparison.Ordinal) => Memorization(table, name["memorization-noise-".Length..]),
             _ when name.StartsWith("interpolation-", StringComparison.Ordinal) => Interpolation(table),
             _ when name.StartsWith("curve-", StringComparison.Ordinal) => Curve(table),
             _ when name.StartsWith("surface-", StringComparison.Ordinal) => Surface(table),
@@ -66,6 +68,50 @@ internal static class Charts
         if (logX)
             plot.Axes.Bottom.SetTicks(xs, [.. settings.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture))]);
         plot.ShowLegend(Alignment.UpperCenter);
+        return plot;
+    }
+
+    /// <summary>Clean test accuracy (solid, ± standard error) and the share of flipped training rows memorized (dashed, right) against label noise, one colour per series.</summary>
+    private static Plot AgainstNoise(CsvTable table)
+    {
+        var plot = NewPlot("Accuracy and memorization against label noise", "training labels flipped (%)", "test accuracy, true labels (%)");
+        var series = table.GroupBy("series").ToList();
+        foreach (var ((name, rows), color) in series.Zip(Palette(series.Count)))
+        {
+            double[] noise = [.. rows.Select(r => 100 * table.Number(r, "label_noise"))];
+            Series(plot, noise, rows.Select(r => 100 * table.Number(r, "test_accuracy")), rows.Select(r => 100 * Zero(table.Number(r, "test_accuracy_se"))),
+                name, color, MarkerShape.FilledCircle, plot.Axes.Left);
+            var memorized = plot.Add.Scatter(noise, rows.Select(r => 100 * Zero(table.Number(r, "memorized"))).ToArray());
+            memorized.Axes.YAxis = plot.Axes.Right;
+            memorized.Color = color;
+            memorized.LinePattern = LinePattern.Dashed;
+            memorized.MarkerSize = 4;
+            memorized.LegendText = $"{name}: memorized (right)";
+        }
+        plot.Axes.Right.Label.Text = "flipped rows predicted as their noisy label (%)";
+        plot.ShowLegend(Alignment.LowerLeft);
+        return plot;
+    }
+
+    /// <summary>Per epoch, one colour per series: the share of flipped rows predicted as their noisy label (solid) and the test accuracy (dashed).</summary>
+    private static Plot Memorization(CsvTable table, string noise)
+    {
+        var plot = NewPlot($"Memorization during training, {noise} % of the labels flipped (mean over seeds)", "epoch", "%");
+        var series = table.GroupBy("series").ToList();
+        foreach (var ((name, rows), color) in series.Zip(Palette(series.Count)))
+        {
+            double[] epochs = [.. rows.Select(r => table.Number(r, "epoch"))];
+            var memorized = plot.Add.Scatter(epochs, rows.Select(r => 100 * table.Number(r, "memorized")).ToArray());
+            memorized.Color = color;
+            memorized.MarkerSize = 3;
+            memorized.LegendText = $"{name}: flipped rows memorized";
+            var test = plot.Add.Scatter(epochs, rows.Select(r => 100 * table.Number(r, "test_accuracy")).ToArray());
+            test.Color = color;
+            test.LinePattern = LinePattern.Dashed;
+            test.MarkerSize = 0;
+            test.LegendText = $"{name}: test accuracy";
+        }
+        plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     }
 

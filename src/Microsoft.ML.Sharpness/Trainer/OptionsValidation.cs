@@ -40,6 +40,8 @@ internal static class OptionsValidation
             nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience,
             $"0 without validation rows: early stopping watches the validation set, so give a {nameof(options.ValidationSet)} or a {nameof(options.ValidationFraction)} > 0");
         Require.Defined(options.EarlyStoppingMetric, nameof(options.EarlyStoppingMetric));
+        Require.That(options.AdditionalValidationSets?.All(set => !string.IsNullOrWhiteSpace(set.Key) && set.Value is not null) ?? true,
+            nameof(options.AdditionalValidationSets), string.Join(", ", options.AdditionalValidationSets?.Keys ?? []), "named sets (a non-empty name each) of data, none null");
         Require.That((options.Augmentation & ~(ImageAugmentation.CropAndFlip | ImageAugmentation.Cutout)) == 0, nameof(options.Augmentation), options.Augmentation,
             "None, CropAndFlip, Cutout or CropAndFlip | Cutout");
         Require.That(options.AugmentationPadding >= 0, nameof(options.AugmentationPadding), options.AugmentationPadding, "a padding ≥ 0 pixels");

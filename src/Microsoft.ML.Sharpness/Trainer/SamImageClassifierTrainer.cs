@@ -70,6 +70,9 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         using var rows = ImageRowsLoader.Load(input, options.FeatureColumnName, options.LabelColumnName, columns, cache, options.SkipUnreadableImages, "training data", Log, ThrowIfCanceled);
         using var validationRows = options.ValidationSet is { } validationSet ? LoadValidation(options, validationSet, columns, cache, Log, ThrowIfCanceled) : null;
         var (train, validation) = Split(options, rows, validationRows, seed);
+        using var additional = new AdditionalValidationRows();
+        foreach (var (name, data) in options.AdditionalValidationSets ?? new Dictionary<string, IDataView>())
+            additional.Add(name, LoadValidation(options, data, columns, cache, Log, ThrowIfCanceled, $"validation set '{name}'"));
         var shape = NetworkShape.Of(options, columns.Channels, columns.Height, columns.Width, columns.Classes);
         Log($"Training a {shape.Describe()} with {StepDescription(options)} " +
             $"on {train.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {options.Epochs} epochs of batch {options.BatchSize}" +
@@ -92,7 +95,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
                 Log(report.ToString());
                 options.Progress?.Report(report);
             }, Log);
-            var progress = loop.Run(network, train, validation, device, checkpoint);
+            var progress = loop.Run(network, train, validation, additional.Sets, device, checkpoint);
             network.to(CPU);
 
             var info = Describe(options, columns, train.Count, rows.SkippedRows, progress);
@@ -127,14 +130,15 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         (options.Optimizer == SharpnessOptimizer.Sgd ? $"plain {options.BaseOptimizer}" : $"{options.Optimizer} over {options.BaseOptimizer}") +
         (options.GradientClipNorm > 0 ? $" (gradients clipped to norm {options.GradientClipNorm:G4})" : "");
 
-    private static ImageRows LoadValidation(SamImageClassifierOptions options, IDataView data, ImageColumns trainColumns, DataCache cache, Action<string> log, Action throwIfCanceled)
+    private static ImageRows LoadValidation(SamImageClassifierOptions options, IDataView data, ImageColumns trainColumns, DataCache cache, Action<string> log, Action throwIfCanceled,
+        string role = "validation set")
     {
         var columns = ImageColumns.Inspect(data.Schema, options.FeatureColumnName, options.LabelColumnName);
         if (columns.Channels != trainColumns.Channels || columns.Height != trainColumns.Height || columns.Width != trainColumns.Width || columns.Classes != trainColumns.Classes)
-            throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.ValidationSet),
-                $"The validation set has {columns.Channels}×{columns.Height}×{columns.Width} images and {columns.Classes} classes; the training data has " +
+            throw new ArgumentOutOfRangeException(role == "validation set" ? nameof(SamImageClassifierOptions.ValidationSet) : nameof(SamImageClassifierOptions.AdditionalValidationSets),
+                $"The {role} has {columns.Channels}×{columns.Height}×{columns.Width} images and {columns.Classes} classes; the training data has " +
                 $"{trainColumns.Channels}×{trainColumns.Height}×{trainColumns.Width} and {trainColumns.Classes}. Transform both with the same pipeline.");
-        return ImageRowsLoader.Load(data, options.FeatureColumnName, options.LabelColumnName, columns, cache, options.SkipUnreadableImages, "validation set", log, throwIfCanceled);
+        return ImageRowsLoader.Load(data, options.FeatureColumnName, options.LabelColumnName, columns, cache, options.SkipUnreadableImages, role, log, throwIfCanceled);
     }
 
     private static SamImageClassifierModelInfo Describe(SamImageClassifierOptions options, ImageColumns columns, long rows, long skippedRows, TrainingProgress progress) => new()

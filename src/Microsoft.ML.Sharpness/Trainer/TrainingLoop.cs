@@ -33,7 +33,12 @@ internal sealed class TrainingLoop
         this.log = log;
     }
 
-    public TrainingProgress Run(Sequential network, RowSet train, RowSet? validation, Device device, TrainingCheckpoint? checkpoint)
+    /// <summary>
+    /// Trains <paramref name="network"/> on <paramref name="train"/>, validating after every epoch on <paramref name="validation"/> (which drives early
+    /// stopping) and on each of <paramref name="additional"/> (reported only).
+    /// </summary>
+    public TrainingProgress Run(Sequential network, RowSet train, RowSet? validation, IReadOnlyList<(string Name, RowSet Rows)> additional, Device device,
+        TrainingCheckpoint? checkpoint)
     {
         long rows = train.Count;
         int batchSize = (int)Math.Min(options.BatchSize, rows);
@@ -76,8 +81,13 @@ internal sealed class TrainingLoop
             }
 
             (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation, device);
+            var additionalScores = additional.Count == 0 ? null : additional.ToDictionary(set => set.Name, set =>
+            {
+                var (loss, accuracy) = InferenceScores.Of(network, set.Rows, device);
+                return new ValidationScores(loss, accuracy);
+            });
             var epochReport = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen,
-                validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds);
+                validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds) { AdditionalValidation = additionalScores };
             bool stop = earlyStopping?.Observe(epochReport, network) ?? false;
             progress = progress with
             {

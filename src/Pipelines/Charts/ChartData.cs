@@ -13,7 +13,7 @@ internal static class ChartData
     private static readonly string KeskarKey = ResultColumns.Train(SharpnessMetrics.Keys.Keskar(1e-3));
 
     /// <summary>Writes the CSV of every chart the results and landscapes allow; returns the chart names.</summary>
-    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<RunSummary> summaries, LandscapeResults landscapes)
+    public static IReadOnlyList<string> Write(string folder, StudyDefinition study, IReadOnlyList<RunSummary> summaries, LandscapeResults landscapes)
     {
         var names = new List<string>();
         void Add(string name, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows) => names.Add(Write(folder, name, header, rows));
@@ -31,12 +31,40 @@ internal static class ChartData
             Add("sharpness-vs-rho", ["run", "rho", "test_accuracy", "test_accuracy_se", "keskar_sharpness", "keskar_sharpness_se"],
                 AgainstSetting([.. summaries.Where(s => s.Results[0].Optimizer is SharpnessOptimizer.Sam or SharpnessOptimizer.Sgd)], "Rho"));
 
+        var noiseSeries = NoiseSeries.Of(study, summaries);
+        if (noiseSeries.Count > 0)
+        {
+            Add("accuracy-vs-label-noise", ["series", "label_noise", "test_accuracy", "test_accuracy_se", "clean_train_accuracy", "memorized", "memorized_se", "seeds"],
+                noiseSeries.SelectMany(series => series.Runs.Select(s => (IReadOnlyList<object?>)
+                [
+                    series.Name, s["LabelNoise"]!.Mean, s["TestAccuracy"]!.Mean, s["TestAccuracy"]!.StandardError, s["CleanTrainAccuracy"]?.Mean,
+                    s["Memorized"]?.Mean, s["Memorized"]?.StandardError, s.Results.Count,
+                ])));
+            foreach (double noise in noiseSeries.SelectMany(series => series.Runs).Select(s => s["LabelNoise"]!.Mean).Where(n => n > 0).Distinct().Order())
+                Add($"memorization-noise-{Math.Round(100 * noise)}", ["series", "epoch", "memorized", "flipped_correct", "test_accuracy", "seeds"],
+                    noiseSeries.SelectMany(series => series.Runs.Where(s => s["LabelNoise"]!.Mean == noise).SelectMany(s => MemorizationCurve(series.Name, s))));
+        }
+
         foreach (var curve in landscapes.Interpolations) names.Add(WriteInterpolation(folder, curve));
         if (landscapes.Directions.Count > 0) names.Add(WriteDirections(folder, landscapes.Directions));
         foreach (var (run, points) in landscapes.Surfaces) names.Add(WriteSurface(folder, run, points));
         if (landscapes.Spectra.Count > 0) names.Add(WriteSpectra(folder, landscapes.Spectra));
         foreach (var curve in landscapes.Curves) names.Add(WriteCurve(folder, curve));
         return names;
+    }
+
+    /// <summary>Per epoch, over seeds: the shares of flipped rows predicted as their noisy label and as their true label, and the test accuracy.</summary>
+    private static IEnumerable<IReadOnlyList<object?>> MemorizationCurve(string series, RunSummary summary)
+    {
+        int epochs = summary.Results.Min(r => r.History.Count);
+        for (int e = 0; e < epochs; e++)
+        {
+            var reports = summary.Results.Select(r => r.History[e]).ToList();
+            double? Mean(string set) => reports.All(h => h.AdditionalValidation?.ContainsKey(set) == true)
+                ? reports.Average(h => h.AdditionalValidation![set].Accuracy) : null;
+            yield return [series, e + 1, Mean(NoisyTrainingData.MemorizedSet), Mean(NoisyTrainingData.FlippedCorrectSet),
+                reports.Average(h => h.ValidationAccuracy ?? double.NaN), reports.Count];
+        }
     }
 
     private static IEnumerable<IReadOnlyList<object?>> AgainstSetting(IReadOnlyList<RunSummary> summaries, string settingKey) =>

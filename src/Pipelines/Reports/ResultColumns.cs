@@ -9,7 +9,8 @@ namespace Microsoft.ML.Sharpness.Lab.Reports;
 /// <param name="Heading">The Markdown/HTML heading.</param>
 /// <param name="Format">"P" for a percentage, otherwise a .NET numeric format.</param>
 /// <param name="ShowError">Whether cells show "± standard error" (not for settings such as the batch size).</param>
-internal sealed record ResultColumn(string Key, string Heading, string Format, bool ShowError = true);
+/// <param name="Required">Whether every result must have the value (not the flipped rows' memorization, which runs without label noise lack).</param>
+internal sealed record ResultColumn(string Key, string Heading, string Format, bool ShowError = true, bool Required = true);
 
 /// <summary>The columns of a study's results table, in order, decided by what the study asks for.</summary>
 internal static class ResultColumns
@@ -27,7 +28,8 @@ internal static class ResultColumns
     public static string Test(string metricKey) => TestPrefix + metricKey;
 
     /// <summary>
-    /// The batch size when the study's runs differ in it; accuracy, gap and loss; the main sharpness measures of each
+    /// The batch size when the study's runs differ in it; the label noise when a run has some; accuracy, gap and loss (with label noise,
+    /// also the training accuracy against the true labels and the flipped rows' memorization); the main sharpness measures of each
     /// <see cref="EvaluationSettings"/> measure set (training rows, then test rows), one column per ε or ρ asked for; training time.
     /// </summary>
     public static IReadOnlyList<ResultColumn> For(StudyDefinition study)
@@ -36,14 +38,23 @@ internal static class ResultColumns
         var batches = study.ResolvedRuns().Where(run => run.Report != false)
             .Select(run => run.BatchFraction is { } f ? $"fraction {f}" : $"{run.ToOptions(0, study.Seeds[0], null).BatchSize}");
         if (batches.Distinct().Count() > 1) columns.Add(new("BatchSize", "batch", "0", ShowError: false));
+        bool noisy = study.ResolvedRuns().Any(run => run.Report != false && run.NoiseFraction > 0);
+        if (noisy) columns.Add(new("LabelNoise", "label noise", "P", ShowError: false));
         columns.AddRange(
         [
             new("TestAccuracy", "test accuracy", "P"),
-            new("TrainAccuracy", "train accuracy", "P"),
+            new("TrainAccuracy", noisy ? "train accuracy (labels trained on)" : "train accuracy", "P"),
             new("GeneralizationGap", "gap", "P"),
             new("TestLogLoss", "test log-loss", "F4"),
             new("TrainLogLoss", "train log-loss", "F4"),
         ]);
+        if (noisy)
+            columns.AddRange(
+            [
+                new("CleanTrainAccuracy", "train accuracy (true labels)", "P"),
+                new("Memorized", "flipped rows memorized", "P", Required: false),
+                new("FlippedCorrect", "flipped rows correct", "P", Required: false),
+            ]);
         var evaluation = study.Evaluation;
         columns.AddRange(Sharpness(evaluation.ToOptions(evaluation.TrainMeasures, evaluation.TrainRows, study.Threads), Train, ""));
         columns.AddRange(Sharpness(evaluation.ToOptions(evaluation.TestMeasures, evaluation.TestRows, study.Threads), Test, "test "));
@@ -56,7 +67,7 @@ internal static class ResultColumns
     public static void RequireValues(IReadOnlyList<ResultColumn> columns, IEnumerable<RunResult> results)
     {
         foreach (var result in results)
-            foreach (var column in columns)
+            foreach (var column in columns.Where(c => c.Required))
                 if (RunSummary.Value(result, column.Key) is null)
                     throw new StudyException($"The result of run \"{result.Run}\" (seed {result.Seed}) has no \"{column.Key}\", which the study's evaluation asks for.");
     }

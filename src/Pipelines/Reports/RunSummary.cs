@@ -34,7 +34,8 @@ internal sealed class RunSummary
 
     /// <summary>
     /// A result's value by key: <c>TestAccuracy</c>, <c>TrainAccuracy</c>, <c>GeneralizationGap</c>, <c>TestLogLoss</c>,
-    /// <c>TrainLogLoss</c>, <c>TrainingSeconds</c>, <c>BatchSize</c>, <c>Rho</c>, or a sharpness key prefixed with
+    /// <c>TrainLogLoss</c>, <c>TrainingSeconds</c>, <c>BatchSize</c>, <c>Rho</c>, with label noise <c>LabelNoise</c>, <c>CleanTrainAccuracy</c>,
+    /// <c>Memorized</c> and <c>FlippedCorrect</c> (see <see cref="RunResult"/>), or a sharpness key prefixed with
     /// <c>train:</c> or <c>test:</c> (<see cref="ResultColumns.Train"/>, <see cref="ResultColumns.Test"/>; e.g. <c>train:Keskar[full space,eps=0.001]</c>).
     /// </summary>
     public static double? Value(RunResult result, string key) => key switch
@@ -47,6 +48,10 @@ internal sealed class RunSummary
         "TrainingSeconds" => result.TrainingSeconds,
         "BatchSize" => result.BatchSize,
         "Rho" => result.Rho,
+        "LabelNoise" => result.LabelNoise,
+        "CleanTrainAccuracy" => result.CleanTrainAccuracy ?? result.TrainAccuracy, // without noise the labels trained on are the true ones
+        "Memorized" => result.Memorized,
+        "FlippedCorrect" => result.FlippedCorrect,
         _ when key.StartsWith(ResultColumns.TrainPrefix, StringComparison.Ordinal) =>
             result.TrainSharpness.TryGetValue(key[ResultColumns.TrainPrefix.Length..], out double v) ? v : null,
         _ when key.StartsWith(ResultColumns.TestPrefix, StringComparison.Ordinal) =>

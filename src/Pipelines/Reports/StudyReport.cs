@@ -21,12 +21,13 @@ internal static class StudyReport
         ResultColumns.RequireValues(columns, summaries.SelectMany(s => s.Results));
         WriteResults(Path.Combine(output, "results.csv"), results);
         WriteSummaryCsv(Path.Combine(output, "summary.csv"), summaries, columns);
-        string markdown = SummaryMarkdown(summaries, columns);
+        var comparison = NoiseComparison.Of(study, summaries);
+        string markdown = SummaryMarkdown(summaries, columns) + NoiseComparison.Markdown(comparison);
         File.WriteAllText(Path.Combine(output, "summary.md"), markdown);
         string plots = Path.Combine(output, "plots");
-        var charts = ChartData.Write(plots, summaries, landscapes);
+        var charts = ChartData.Write(plots, study, summaries, landscapes);
         PlotTool.Draw(plots);
-        File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results, landscapes.Curves));
+        File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results, comparison, landscapes.Curves));
     }
 
     /// <summary>Mean ± standard error as text in a column's format ("–" when missing).</summary>
@@ -66,12 +67,14 @@ internal static class StudyReport
         var trainKeys = results.SelectMany(r => r.TrainSharpness.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var testKeys = results.SelectMany(r => r.TestSharpness.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         string[] fixedColumns = ["run", "seed", "optimizer", "batch_size", "rho", "warm_start_from", "train_rows", "epochs", "train_accuracy", "train_log_loss",
-            "test_accuracy", "test_log_loss", "generalization_gap", "training_seconds", "evaluation_seconds"];
+            "test_accuracy", "test_log_loss", "generalization_gap", "training_seconds", "evaluation_seconds",
+            "label_noise", "label_noise_kind", "flipped_rows", "clean_train_accuracy", "memorized", "flipped_correct"];
         Csv.Write(path, [.. fixedColumns, .. trainKeys.Select(ResultColumns.Train), .. testKeys.Select(ResultColumns.Test)],
             results.Select(r => (IReadOnlyList<object?>)
             [
                 r.Run, r.Seed, r.Optimizer.ToString(), r.BatchSize, r.Rho, r.WarmStartFrom, r.TrainRows, r.History.Count, r.TrainAccuracy, r.TrainLogLoss,
                 r.TestAccuracy, r.TestLogLoss, r.GeneralizationGap, r.TrainingSeconds, r.EvaluationSeconds,
+                r.LabelNoise, r.LabelNoiseKind?.ToString(), r.FlippedRows, r.CleanTrainAccuracy, r.Memorized, r.FlippedCorrect,
                 .. trainKeys.Select(k => r.TrainSharpness.TryGetValue(k, out double v) ? (object?)v : null),
                 .. testKeys.Select(k => r.TestSharpness.TryGetValue(k, out double v) ? (object?)v : null),
             ]));
@@ -83,7 +86,7 @@ internal static class StudyReport
                 [s.Run, s.Results.Count, .. columns.SelectMany(c => new object?[] { s[c.Key]?.Mean, s[c.Key]?.StandardError })]));
 
     private static string Html(StudyDefinition study, IReadOnlyList<RunSummary> summaries, IReadOnlyList<ResultColumn> columns, IReadOnlyList<string> charts,
-        IReadOnlyList<RunResult> results, IReadOnlyList<ConnectionCurve> curves)
+        IReadOnlyList<RunResult> results, IReadOnlyList<NoiseComparison.Row> comparison, IReadOnlyList<ConnectionCurve> curves)
     {
         string E(string text) => WebUtility.HtmlEncode(text);
         var html = new StringBuilder();
@@ -122,7 +125,7 @@ internal static class StudyReport
             html.Append("</tr>\n");
         }
         html.Append("</table></div>\n<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")
-            .Append("model, result and full sharpness metrics are in <code>runs/</code>.</p>\n");
+            .Append("model, result and full sharpness metrics are in <code>runs/</code>.</p>\n").Append(NoiseComparison.Html(comparison));
         if (curves.Count > 0)
         {
             html.Append("<h2>Mode connectivity</h2>\n<p>Training-loss barrier max<sub>t</sub> L(t) − (L(0) + L(1))/2 along the trained quadratic Bézier curve " +

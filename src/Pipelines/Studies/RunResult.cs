@@ -30,6 +30,24 @@ internal sealed class RunResult
     /// <summary>The run this one warm-started from, if any.</summary>
     public string? WarmStartFrom { get; set; }
 
+    /// <summary>The fraction of training labels corrupted (0 for none).</summary>
+    public double LabelNoise { get; set; }
+
+    /// <summary>How the labels were corrupted (null without noise).</summary>
+    public LabelNoiseKind? LabelNoiseKind { get; set; }
+
+    /// <summary>How many training rows had their label flipped.</summary>
+    public int FlippedRows { get; set; }
+
+    /// <summary>Accuracy on all training rows against their true labels (with label noise; else null, the same as <see cref="TrainAccuracy"/>).</summary>
+    public double? CleanTrainAccuracy { get; set; }
+
+    /// <summary>The share of flipped rows predicted as their noisy label: how much noise the network memorized (with label noise; else null).</summary>
+    public double? Memorized { get; set; }
+
+    /// <summary>The share of flipped rows predicted as their true label (with label noise; else null).</summary>
+    public double? FlippedCorrect { get; set; }
+
     /// <summary>Training rows.</summary>
     public long TrainRows { get; set; }
 
@@ -42,7 +60,7 @@ internal sealed class RunResult
     /// <summary>Wall-clock seconds of training.</summary>
     public double TrainingSeconds { get; set; }
 
-    /// <summary>Accuracy on all training rows (inference mode, ML.NET's evaluator).</summary>
+    /// <summary>Accuracy on all training rows against the labels trained on (noisy ones with label noise; inference mode, ML.NET's evaluator).</summary>
     public double TrainAccuracy { get; set; }
 
     /// <summary>Log-loss on all training rows.</summary>

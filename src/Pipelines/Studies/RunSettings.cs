@@ -19,6 +19,15 @@ internal sealed class RunSettings
     /// <summary>The name of an earlier run whose model (same seed) this run starts from (Keskar's piggybacked warm start).</summary>
     public string? WarmStartFrom { get; set; }
 
+    /// <summary>
+    /// The fraction of training labels corrupted before training (a seeded choice per seed, the same for every run of that seed;
+    /// the test rows keep their true labels); null or 0 for none. See <see cref="LabelNoiseKind"/>.
+    /// </summary>
+    public double? LabelNoise { get; set; }
+
+    /// <summary>How <see cref="LabelNoise"/> corrupts a label. Default <see cref="Studies.LabelNoiseKind.Symmetric"/>.</summary>
+    public LabelNoiseKind? LabelNoiseKind { get; set; }
+
     /// <summary>Whether the run appears in tables and plots (false for a warm-start helper run). Default true.</summary>
     public bool? Report { get; set; }
 
@@ -35,6 +44,8 @@ internal sealed class RunSettings
         Name = Name ?? defaults.Name,
         BatchFraction = BatchFraction ?? (Training.ContainsKey(TrainingOverrides.JsonName(nameof(TrainingSettings.BatchSize))) ? null : defaults.BatchFraction),
         WarmStartFrom = WarmStartFrom,
+        LabelNoise = LabelNoise ?? defaults.LabelNoise,
+        LabelNoiseKind = LabelNoiseKind ?? defaults.LabelNoiseKind,
         Report = Report ?? defaults.Report,
         Training = defaults.Training.Concat(Training).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value),
     };
@@ -55,5 +66,12 @@ internal sealed class RunSettings
     /// fields and every resolved training setting of <paramref name="options"/> (so a changed library default counts too).
     /// </summary>
     public string Fingerprint(SamImageClassifierOptions options) =>
-        JsonSerializer.Serialize(new { Name, BatchFraction, WarmStartFrom, Training = options.CopySettings() }, StudyDefinition.Json);
+        JsonSerializer.Serialize(new { Name, BatchFraction, WarmStartFrom, LabelNoise = NoiseFraction, LabelNoiseKind = NoiseKind, Training = options.CopySettings() },
+            StudyDefinition.Json);
+
+    /// <summary>The label noise fraction, 0 for none.</summary>
+    public double NoiseFraction => LabelNoise ?? 0;
+
+    /// <summary>The label noise kind, <see cref="Studies.LabelNoiseKind.Symmetric"/> unless set.</summary>
+    public LabelNoiseKind NoiseKind => LabelNoiseKind ?? Studies.LabelNoiseKind.Symmetric;
 }

@@ -114,6 +114,8 @@ internal sealed class StudyDefinition
             Require(run.WarmStartFrom is null || names.Contains(run.WarmStartFrom) && run.WarmStartFrom != run.Name,
                 $"run \"{run.Name}\" warm-starts from \"{run.WarmStartFrom}\", which is not an earlier run.");
             Require(run.BatchFraction is null || run.BatchFraction is > 0 and <= 1, $"run \"{run.Name}\": \"batchFraction\" must be in (0, 1].");
+            Require(run.LabelNoise is null || run.LabelNoise is >= 0 and < 1, $"run \"{run.Name}\": \"labelNoise\" must be a fraction in [0, 1).");
+            Require(run.LabelNoiseKind is null || Enum.IsDefined(run.LabelNoiseKind.Value), $"run \"{run.Name}\": \"labelNoiseKind\" must be Symmetric or Pairwise.");
         }
         var runNames = names;
         if (Landscapes is { } l)

@@ -16,6 +16,7 @@ internal sealed class StudyRunner
     private readonly string output;
     private readonly IStudyProgress progress;
     private readonly MLContext mlContext = new(seed: 1);
+    private readonly Dictionary<(double Fraction, LabelNoiseKind Kind, int Seed), NoisyTrainingData> noisyData = [];
 
     /// <summary>A runner of <paramref name="study"/> into <paramref name="output"/>.</summary>
     public StudyRunner(StudyDefinition study, string output, IStudyProgress progress)
@@ -64,8 +65,9 @@ internal sealed class StudyRunner
         }
 
         progress.RunStarted(run.Name!, seed, options.Epochs, resumed: false);
-        var (classifier, trainingSeconds) = Train(run, seed, options, data, folder);
-        var result = Evaluate(classifier, data, folder, new RunResult
+        var noisy = NoisyData(run, seed, data);
+        var (classifier, trainingSeconds) = Train(run, seed, options, data, noisy, folder);
+        var result = Evaluate(classifier, data, noisy, folder, new RunResult
         {
             Run = run.Name!,
             Seed = seed,
@@ -75,6 +77,9 @@ internal sealed class StudyRunner
             BatchSize = options.BatchSize,
             Rho = options.Optimizer == SharpnessOptimizer.Sgd ? 0 : options.Rho,
             WarmStartFrom = run.WarmStartFrom,
+            LabelNoise = run.NoiseFraction,
+            LabelNoiseKind = noisy is null ? null : run.NoiseKind,
+            FlippedRows = noisy?.FlippedRows ?? 0,
             TrainRows = data.TrainCount,
             TestRows = data.TestCount,
             History = [.. classifier.Model.Info.TrainingHistory],
@@ -83,6 +88,20 @@ internal sealed class StudyRunner
         });
         progress.RunFinished(result);
         return result;
+    }
+
+    /// <summary>The training rows of <paramref name="run"/> with its label noise for <paramref name="seed"/> (made once, shared by the runs that ask for the same); null without noise.</summary>
+    private NoisyTrainingData? NoisyData(RunSettings run, int seed, StudyData data)
+    {
+        if (run.NoiseFraction == 0) return null;
+        var key = (run.NoiseFraction, run.NoiseKind, seed);
+        if (!noisyData.TryGetValue(key, out var noisy))
+        {
+            noisy = NoisyTrainingData.Make(mlContext, data, run.NoiseFraction, run.NoiseKind, seed);
+            noisyData[key] = noisy;
+            progress.RunStage($"{run.NoiseKind} label noise: {noisy.FlippedRows:N0} of {data.TrainCount:N0} training labels flipped (seed {seed})");
+        }
+        return noisy;
     }
 
     /// <summary>The result in <paramref name="folder"/> if that run finished (its model saved) with these run and study settings; else null.</summary>
@@ -96,15 +115,20 @@ internal sealed class StudyRunner
     /// standard ONNX classifier, <c>model.onnx</c>, in <paramref name="folder"/>.
     /// </summary>
     private (SamImageClassifierTransformer Classifier, double Seconds) Train(
-        RunSettings run, int seed, SamImageClassifierOptions options, StudyData data, string folder)
+        RunSettings run, int seed, SamImageClassifierOptions options, StudyData data, NoisyTrainingData? noisy, string folder)
     {
         Directory.CreateDirectory(folder);
         options.ValidationSet = data.Test;
+        if (noisy is not null)
+            options.AdditionalValidationSets = new Dictionary<string, IDataView>
+            {
+                [NoisyTrainingData.MemorizedSet] = noisy.FlippedNoisy, [NoisyTrainingData.FlippedCorrectSet] = noisy.FlippedTrue,
+            };
         options.Progress = new SynchronousProgress<TrainingEpochReport>(progress.Epoch);
         if (run.WarmStartFrom is { } from)
             options.InitialModel = RunModel(from, seed);
         var clock = Stopwatch.StartNew();
-        var classifier = mlContext.MulticlassClassification.Trainers.SamImageClassifier(options).Fit(data.Train);
+        var classifier = mlContext.MulticlassClassification.Trainers.SamImageClassifier(options).Fit(noisy?.Train ?? data.Train);
         double seconds = clock.Elapsed.TotalSeconds;
 
         var scoring = classifier.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(data.Test)));
@@ -114,19 +138,28 @@ internal sealed class StudyRunner
     }
 
     /// <summary>
-    /// Fills <paramref name="result"/> with ML.NET's metrics on all rows and the sharpness measures on the evaluation rows, writes
+    /// Fills <paramref name="result"/> with ML.NET's metrics on all rows (training rows against the labels trained on; with label noise
+    /// also against the true labels, and the flipped rows' memorization) and the sharpness measures on the evaluation rows, writes
     /// the full sharpness metrics and then <c>result.json</c> (which marks the run finished) into <paramref name="folder"/>.
     /// </summary>
-    private RunResult Evaluate(SamImageClassifierTransformer classifier, StudyData data, string folder, RunResult result)
+    private RunResult Evaluate(SamImageClassifierTransformer classifier, StudyData data, NoisyTrainingData? noisy, string folder, RunResult result)
     {
         progress.RunStage("ML.NET metrics on all training and test rows");
-        var train = mlContext.MulticlassClassification.Evaluate(classifier.Transform(data.Train));
+        double Accuracy(IDataView rows) => mlContext.MulticlassClassification.Evaluate(classifier.Transform(rows)).MicroAccuracy;
+        var trainData = noisy?.Train ?? data.Train;
+        var train = mlContext.MulticlassClassification.Evaluate(classifier.Transform(trainData));
         var test = mlContext.MulticlassClassification.Evaluate(classifier.Transform(data.Test));
+        if (noisy is not null)
+        {
+            result.CleanTrainAccuracy = Accuracy(data.Train);
+            result.Memorized = noisy.FlippedRows > 0 ? Accuracy(noisy.FlippedNoisy) : 0;
+            result.FlippedCorrect = noisy.FlippedRows > 0 ? Accuracy(noisy.FlippedTrue) : 0;
+        }
 
         var clock = Stopwatch.StartNew();
         var evaluation = study.Evaluation;
         progress.RunStage($"sharpness on {Math.Min(evaluation.TrainRows, data.TrainCount)} training rows");
-        var trainSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, data.Train,
+        var trainSharpness = mlContext.MulticlassClassification.EvaluateWithSharpness(classifier, trainData,
             evaluation.ToOptions(evaluation.TrainMeasures, evaluation.TrainRows, study.Threads));
         File.WriteAllText(Path.Combine(folder, "train-sharpness.json"), trainSharpness.ToJson());
         progress.RunStage($"sharpness on {Math.Min(evaluation.TestRows, data.TestCount)} test rows");

@@ -42,7 +42,7 @@ internal static class TrainingOverrides
                 throw new StudyException($"{owner}: \"{name}\" is set by {where}, not per run.");
             if (!Properties.TryGetValue(name, out var property))
                 throw new StudyException($"{owner}: \"{name}\" is not a setting; the training settings are {string.Join(", ", Properties.Keys.Select(k => $"\"{k}\""))}, " +
-                    "and a run's own are \"name\", \"batchFraction\", \"warmStartFrom\" and \"report\".");
+                    "and a run's own are \"name\", \"batchFraction\", \"warmStartFrom\", \"labelNoise\", \"labelNoiseKind\" and \"report\".");
             try
             {
                 if (value.ValueKind == JsonValueKind.Null) throw new JsonException("null is not a value.");
