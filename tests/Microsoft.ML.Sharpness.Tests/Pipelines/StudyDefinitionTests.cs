@@ -48,7 +48,7 @@ public sealed class StudyDefinitionTests
     }
 
     [TestMethod]
-    public void ACurvePairNamesRunsOrSeedsAndTheQuickProfileTrainsItForTwoEpochs()
+    public void ACurvePairNamesRunsOrSeedsAndTheQuickProfileTrainsItForAtMostTwentyEpochs()
     {
         var study = StudyDefinition.Parse("""
             { "data": "d", "seeds": [1, 2], "runs": [{ "name": "SGD" }, { "name": "SAM" }],
@@ -62,7 +62,7 @@ public sealed class StudyDefinitionTests
 
         QuickProfile.Apply(study);
         Assert.AreEqual(2, study.Landscapes.Curves.Count, "the quick profile keeps the curves");
-        Assert.AreEqual((2, 128), (study.Landscapes.CurveEpochs, study.Landscapes.Rows));
+        Assert.AreEqual((20, 128), (study.Landscapes.CurveEpochs, study.Landscapes.Rows));
     }
 
     [TestMethod]
