@@ -32,6 +32,8 @@ internal sealed class ModelConnector
         var (a, b) = (leaseA.Model, leaseB.Model);
         if (a.Info.NetworkShape != b.Info.NetworkShape)
             throw new ArgumentException($"Only networks of the same architecture connect; the first model is a {a.Info.NetworkShape.Describe()}, the second a {b.Info.NetworkShape.Describe()}.", nameof(modelB));
+        if (!a.Info.ClassNames.SequenceEqual(b.Info.ClassNames))
+            throw new ArgumentException($"Only models of the same classes, in the same order, connect; the first has {string.Join(", ", a.Info.ClassNames)}, the second {string.Join(", ", b.Info.ClassNames)}.", nameof(modelB));
         var stateA = a.Network.state_dict();
         var stateB = b.Network.state_dict();
         CurvePath.CheckSameLayout(stateA, stateB, nameof(modelB));

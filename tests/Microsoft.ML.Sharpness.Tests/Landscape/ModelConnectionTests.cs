@@ -161,6 +161,19 @@ public sealed class ModelConnectionTests
     }
 
     [TestMethod]
+    public void ModelsOfOtherClassesAreRefused()
+    {
+        var renamed = ml.Data.LoadFromEnumerable(SyntheticImages.Rows(256, 4, seed: 3, noise: 1.5f)
+            .Select(row => new SyntheticImages.Row { Label = "other " + row.Label, Features = row.Features }));
+        var other = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions { Optimizer = SharpnessOptimizer.Sgd, Epochs = 1, Seed = 1 }))
+            .Fit(renamed);
+
+        var error = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.ConnectModels(first, other, data, new ModelConnectionOptions { Epochs = 1 }));
+        StringAssert.Contains(error.Message, "same classes");
+    }
+
+    [TestMethod]
     public void OptionsThatCannotTrainACurveAreRefused()
     {
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.ConnectModels(first, second, data, new ModelConnectionOptions { Points = 1 }));
