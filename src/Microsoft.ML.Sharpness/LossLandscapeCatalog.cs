@@ -45,4 +45,26 @@ public static class LossLandscapeCatalog
         ArgumentNullException.ThrowIfNull(data);
         return new LandscapeEvaluator(CatalogEnvironment.From(catalog), options ?? new LossLandscapeOptions()).RandomDirections(model, data, dimensions);
     }
+
+    /// <summary>
+    /// Mode connectivity (Garipov et al. 2018): trains a quadratic Bézier curve φ_θ(t) = (1 − t)²·w_A + 2t(1 − t)·θ + t²·w_B between two trained
+    /// models (θ from (w_A + w_B)/2, by SGD on E_{t~U(0,1)} L(φ_θ(t)), one t per minibatch), then measures the loss and accuracy along it and
+    /// along the straight line (1 − t)·w_A + t·w_B, BatchNorm statistics recomputed at every evaluated t. Both models must hold
+    /// SamImageClassifier networks of the same architecture (fresh from <c>Fit</c> or loaded); neither is changed. Runs on the CPU.
+    /// Throws <see cref="OperationCanceledException"/> when the context is canceled (<see cref="MLContextExtensions.CancelExecution"/>).
+    /// </summary>
+    /// <param name="catalog">The multiclass classification catalog.</param>
+    /// <param name="modelA">The model at t = 0; its pipeline transforms every data view given.</param>
+    /// <param name="modelB">The model at t = 1.</param>
+    /// <param name="trainData">Raw data with the label column; the curve trains and is evaluated on its first <see cref="ModelConnectionOptions.MaxRows"/> rows.</param>
+    /// <param name="options">Training, evaluation points and data; null for the defaults.</param>
+    public static ModelConnection ConnectModels(this MulticlassClassificationCatalog catalog, ITransformer modelA, ITransformer modelB, IDataView trainData,
+        ModelConnectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(modelA);
+        ArgumentNullException.ThrowIfNull(modelB);
+        ArgumentNullException.ThrowIfNull(trainData);
+        return new ModelConnector(CatalogEnvironment.From(catalog), options ?? new ModelConnectionOptions()).Connect(modelA, modelB, trainData);
+    }
 }

@@ -20,6 +20,7 @@ internal static class Charts
             "accuracy-vs-label-noise" => AgainstNoise(table),
             _ when name.StartsWith("memorization-noise-", StringComparison.Ordinal) => Memorization(table, name["memorization-noise-".Length..]),
             _ when name.StartsWith("interpolation-", StringComparison.Ordinal) => Interpolation(table),
+            _ when name.StartsWith("curve-", StringComparison.Ordinal) => Curve(table),
             _ when name.StartsWith("surface-", StringComparison.Ordinal) => Surface(table),
             _ => null,
         };
@@ -137,6 +138,36 @@ internal static class Charts
         }
         plot.Axes.Right.Label.Text = "accuracy (%)";
         plot.ShowLegend(Alignment.UpperCenter);
+        return plot;
+    }
+
+    /// <summary>
+    /// Garipov et al. (2018) Fig. 2 style: loss (left) and accuracy (right) along the trained Bézier curve and the straight line between two
+    /// models, on training (solid) and test (dashed) rows.
+    /// </summary>
+    private static Plot Curve(CsvTable table)
+    {
+        var first = table.Rows[0];
+        var plot = NewPlot($"Bézier curve and line from {table.Text(first, "from")} (t = 0) to {table.Text(first, "to")} (t = 1)", "t", "cross-entropy");
+        double[] ts = [.. table.Rows.Select(r => table.Number(r, "t"))];
+        var palette = Palette(4);
+        foreach (var (path, index) in new[] { ("curve", 0), ("line", 1) })
+            foreach (var (rows, pattern) in new[] { ("train", LinePattern.Solid), ("test", LinePattern.Dashed) })
+            {
+                var loss = plot.Add.Scatter(ts, table.Rows.Select(r => table.Number(r, $"{path}_{rows}_loss")).ToArray());
+                loss.LegendText = $"{path} {rows} loss";
+                loss.Color = palette[index];
+                loss.LinePattern = pattern;
+                loss.MarkerSize = 3;
+                var accuracy = plot.Add.Scatter(ts, table.Rows.Select(r => 100 * table.Number(r, $"{path}_{rows}_accuracy")).ToArray());
+                accuracy.Axes.YAxis = plot.Axes.Right;
+                accuracy.LegendText = $"{path} {rows} accuracy (right)";
+                accuracy.Color = palette[index + 2];
+                accuracy.LinePattern = pattern;
+                accuracy.MarkerSize = 3;
+            }
+        plot.Axes.Right.Label.Text = "accuracy (%)";
+        plot.ShowLegend(Edge.Right); // eight entries would hide the middle of the curves
         return plot;
     }
 

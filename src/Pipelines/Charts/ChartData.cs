@@ -49,6 +49,7 @@ internal static class ChartData
         if (landscapes.Directions.Count > 0) names.Add(WriteDirections(folder, landscapes.Directions));
         foreach (var (run, points) in landscapes.Surfaces) names.Add(WriteSurface(folder, run, points));
         if (landscapes.Spectra.Count > 0) names.Add(WriteSpectra(folder, landscapes.Spectra));
+        foreach (var curve in landscapes.Curves) names.Add(WriteCurve(folder, curve));
         return names;
     }
 
@@ -78,6 +79,17 @@ internal static class ChartData
         Write(folder, $"interpolation-{StudyFolder.Slug(curve.From)}-to-{StudyFolder.Slug(curve.To)}",
             ["from", "to", "alpha", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
             curve.Train.Zip(curve.Test, (train, test) => (IReadOnlyList<object?>)[curve.From, curve.To, train.X, train.Loss, train.Accuracy, test.Loss, test.Accuracy]));
+
+    /// <summary>Writes <c>curve-FROM-to-TO.csv</c> (t, loss and accuracy along the Bézier curve and the line, train and test); returns the chart name.</summary>
+    private static string WriteCurve(string folder, ConnectionCurve curve) =>
+        Write(folder, $"curve-{StudyFolder.Slug(curve.From)}-to-{StudyFolder.Slug(curve.To)}",
+            ["from", "to", "t", "curve_train_loss", "curve_train_accuracy", "line_train_loss", "line_train_accuracy",
+                "curve_test_loss", "curve_test_accuracy", "line_test_loss", "line_test_accuracy"],
+            curve.Curve.Select((point, i) => (IReadOnlyList<object?>)
+            [
+                curve.From, curve.To, point.X, point.Loss, point.Accuracy, curve.Line[i].Loss, curve.Line[i].Accuracy,
+                curve.TestCurve[i].Loss, curve.TestCurve[i].Accuracy, curve.TestLine[i].Loss, curve.TestLine[i].Accuracy,
+            ]));
 
     /// <summary>Writes <c>random-direction.csv</c>: one 1-D random-direction curve per run; returns the chart name.</summary>
     private static string WriteDirections(string folder, IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> curves) =>

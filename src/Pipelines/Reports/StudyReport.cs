@@ -33,7 +33,7 @@ internal static class StudyReport
         string plots = Path.Combine(output, "plots");
         var charts = ChartData.Write(plots, study, summaries, landscapes);
         PlotTool.Draw(plots);
-        File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results, comparison, notFinished));
+        File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results, comparison, landscapes.Curves, notFinished));
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ internal static class StudyReport
                 [s.Run, s.Results.Count, .. columns.SelectMany(c => new object?[] { s[c.Key]?.Mean, s[c.Key]?.StandardError })]));
 
     private static string Html(StudyDefinition study, IReadOnlyList<RunSummary> summaries, IReadOnlyList<ResultColumn> columns, IReadOnlyList<string> charts,
-        IReadOnlyList<RunResult> results, IReadOnlyList<NoiseComparison.Row> comparison, IReadOnlyList<string> notFinished)
+        IReadOnlyList<RunResult> results, IReadOnlyList<NoiseComparison.Row> comparison, IReadOnlyList<ConnectionCurve> curves, IReadOnlyList<string> notFinished)
     {
         string E(string text) => WebUtility.HtmlEncode(text);
         var html = new StringBuilder();
@@ -148,7 +148,18 @@ internal static class StudyReport
         html.Append("</table></div>\n");
         foreach (string line in notFinished) html.Append($"<p class=\"not-finished\">{E(line)}</p>\n");
         html.Append("<p>All numbers: <a href=\"results.csv\">results.csv</a>, <a href=\"summary.csv\">summary.csv</a>; each run's ")
-            .Append("model, result and full sharpness metrics are in <code>runs/</code>.</p>\n").Append(NoiseComparison.Html(comparison)).Append("<h2>Charts</h2>\n");
+            .Append("model, result and full sharpness metrics are in <code>runs/</code>.</p>\n").Append(NoiseComparison.Html(comparison));
+        if (curves.Count > 0)
+        {
+            html.Append("<h2>Mode connectivity</h2>\n<p>Training-loss barrier max<sub>t</sub> L(t) − (L(0) + L(1))/2 along the trained quadratic Bézier curve " +
+                "and along the straight line between two models (Garipov et al. 2018; BatchNorm statistics recomputed at each t).</p>\n" +
+                "<div class=\"table-scroll\"><table><tr><th>from</th><th>to</th><th>line barrier</th><th>curve barrier</th><th>worst test accuracy, line</th><th>worst test accuracy, curve</th></tr>\n");
+            foreach (var c in curves)
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(c.From)}</td><td>{E(c.To)}</td><td>{c.LineBarrier:F4}</td><td>{c.CurveBarrier:F4}</td>" +
+                    $"<td>{c.TestLine.Min(p => p.Accuracy):P2}</td><td>{c.TestCurve.Min(p => p.Accuracy):P2}</td></tr>\n");
+            html.Append("</table></div>\n");
+        }
+        html.Append("<h2>Charts</h2>\n");
         foreach (string chart in charts)
             html.Append($"<figure><a href=\"plots/{chart}.svg\"><img src=\"plots/{chart}.png\" alt=\"{E(chart)}\"></a>" +
                 $"<figcaption>{E(chart)} (<a href=\"plots/{chart}.csv\">numbers</a>)</figcaption></figure>\n");

@@ -64,6 +64,19 @@ internal sealed class LandscapeSettings
     /// <summary>Pairs of runs to interpolate between: α ∈ [−1, 2] (Keskar et al. Fig. 3), train and test loss and accuracy.</summary>
     public List<List<string>> Interpolations { get; set; } = [];
 
+    /// <summary>
+    /// Pairs of models to connect by a trained quadratic Bézier curve (mode connectivity, Garipov et al. 2018), e.g. <c>[["SGD#1", "SGD#2"]]</c>:
+    /// each end is a run name (its first seed's model) or <c>run#seed</c> (that seed's model, a seed of the study). Loss and accuracy along the
+    /// curve and the straight line, train and test; the curve trains on the first <see cref="Rows"/> training rows.
+    /// </summary>
+    public List<List<string>> Curves { get; set; } = [];
+
+    /// <summary>Epochs the curve's bend trains for. Default 10.</summary>
+    public int CurveEpochs { get; set; } = 10;
+
+    /// <summary>SGD learning rate of the curve's bend (momentum 0.9, batch 128). Default 0.01.</summary>
+    public double CurveLearningRate { get; set; } = 0.01;
+
     /// <summary>Runs to draw 1-D filter-normalized random-direction curves for, in one chart.</summary>
     public List<string> RandomDirections { get; set; } = [];
 
@@ -73,7 +86,7 @@ internal sealed class LandscapeSettings
     /// <summary>Runs whose Hessian eigenvalue density (stochastic Lanczos quadrature) is drawn, in one chart.</summary>
     public List<string> Spectra { get; set; } = [];
 
-    /// <summary>Rows (of the training set; test rows for the test curves) each landscape point is evaluated on. Default 1000.</summary>
+    /// <summary>Rows (of the training set; test rows for the test curves) each landscape point is evaluated on, and a Bézier curve trains on. Default 1000.</summary>
     public int Rows { get; set; } = 1000;
 
     /// <summary>Points of a 1-D curve. Default 31.</summary>

@@ -9,6 +9,18 @@ namespace Microsoft.ML.Sharpness.Lab.Studies;
 /// <param name="Test">The curve on test rows.</param>
 internal sealed record InterpolationCurve(string From, string To, IReadOnlyList<LandscapePoint> Train, IReadOnlyList<LandscapePoint> Test);
 
+/// <summary>A trained Bézier curve between two models (Garipov et al. 2018) and the straight line, on training and test rows.</summary>
+/// <param name="From">The model at t = 0, as the study names it ("run" or "run#seed").</param>
+/// <param name="To">The model at t = 1.</param>
+/// <param name="Curve">Along the curve on training rows.</param>
+/// <param name="Line">Along the line on training rows.</param>
+/// <param name="TestCurve">Along the curve on test rows.</param>
+/// <param name="TestLine">Along the line on test rows.</param>
+/// <param name="CurveBarrier">max_t L(t) − (L(0) + L(1))/2 along the curve, training rows.</param>
+/// <param name="LineBarrier">The same along the line.</param>
+internal sealed record ConnectionCurve(string From, string To, IReadOnlyList<LandscapePoint> Curve, IReadOnlyList<LandscapePoint> Line,
+    IReadOnlyList<LandscapePoint> TestCurve, IReadOnlyList<LandscapePoint> TestLine, double CurveBarrier, double LineBarrier);
+
 /// <summary>The Hessian eigenvalue density of a run: SLQ nodes and weights.</summary>
 internal sealed record SpectrumResult(string Run, IReadOnlyList<double> Nodes, IReadOnlyList<double> Weights);
 
@@ -24,10 +36,11 @@ internal sealed record LandscapeResults(
     IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> Directions,
     IReadOnlyDictionary<string, IReadOnlyList<LandscapePoint>> Surfaces,
     IReadOnlyList<SpectrumResult> Spectra,
+    IReadOnlyList<ConnectionCurve> Curves,
     IReadOnlyList<string> Skipped)
 {
     /// <summary>No landscapes.</summary>
-    public static LandscapeResults Empty { get; } = new([], new Dictionary<string, IReadOnlyList<LandscapePoint>>(), new Dictionary<string, IReadOnlyList<LandscapePoint>>(), [], []);
+    public static LandscapeResults Empty { get; } = new([], new Dictionary<string, IReadOnlyList<LandscapePoint>>(), new Dictionary<string, IReadOnlyList<LandscapePoint>>(), [], [], []);
 }
 
 /// <summary>
@@ -37,7 +50,7 @@ internal sealed record LandscapeResults(
 /// study whose shards have not all finished).
 /// </summary>
 internal sealed class LandscapeStage(StudyDefinition study, string output, MLContext mlContext, StudyData data, IStudyProgress progress,
-    Func<string, int, ITransformer> model, IReadOnlySet<string> finished)
+    Func<string, int, ITransformer> model, IReadOnlySet<(string Run, int Seed)> finished)
 {
     private readonly string folder = Path.Combine(output, "landscapes");
 
@@ -47,9 +60,10 @@ internal sealed class LandscapeStage(StudyDefinition study, string output, MLCon
         Directory.CreateDirectory(folder);
         int seed = study.Seeds[0];
         var skipped = new List<string>();
-        bool Ready(string description, params string[] runs)
+        bool Ready(string description, params string[] runs) => ReadySeeds(description, [.. runs.Select(run => (run, seed))]);
+        bool ReadySeeds(string description, params (string Run, int Seed)[] units)
         {
-            var missing = runs.Where(run => !finished.Contains(run)).Select(run => $"{run} (seed {seed})").ToList();
+            var missing = units.Where(unit => !finished.Contains(unit)).Select(unit => $"{unit.Run} (seed {unit.Seed})").ToList();
             if (missing.Count == 0) return true;
             string note = $"{description} ({string.Join(" and ", missing)} {(missing.Count == 1 ? "has" : "have")} not finished)";
             progress.Stage($"Skipping the {note}");
@@ -77,8 +91,31 @@ internal sealed class LandscapeStage(StudyDefinition study, string output, MLCon
         var surfaces = settings.Surfaces.Where(run => Ready($"random-direction surface of {run}", run)).ToDictionary(run => run, run => Cached($"surface-{StudyFolder.Slug(run)}",
             $"random-direction surface of {run}", () => catalog.RandomDirectionLandscape(model(run, seed), data.TrainRaw, 2, Options(settings.SurfacePoints))));
         var spectra = settings.Spectra.Where(run => Ready($"Hessian eigenvalue density of {run}", run)).Select(run => Spectrum(run, seed, settings)).ToList();
-        return new LandscapeResults(interpolations, directions.ToDictionary(p => p.Key, p => p.Value), surfaces.ToDictionary(p => p.Key, p => p.Value), spectra,
+        var curves = settings.Curves
+            .Where(pair => ReadySeeds($"Bézier curve {pair[0]} → {pair[1]}", CurveEnd.Parse(pair[0]).Resolve(seed), CurveEnd.Parse(pair[1]).Resolve(seed)))
+            .Select(pair => Connection(pair[0], pair[1], seed, settings)).ToList();
+        return new LandscapeResults(interpolations, directions.ToDictionary(p => p.Key, p => p.Value), surfaces.ToDictionary(p => p.Key, p => p.Value), spectra, curves,
             [.. skipped]);
+    }
+
+    /// <summary>Trains the Bézier curve between two models (seeded with the study's first seed) and evaluates it and the line on training and test rows.</summary>
+    private ConnectionCurve Connection(string from, string to, int seed, LandscapeSettings settings)
+    {
+        var (a, b) = (CurveEnd.Parse(from).Resolve(seed), CurveEnd.Parse(to).Resolve(seed));
+        string name = $"curve-{StudyFolder.Slug($"{a.Run} seed{a.Seed}")}-to-{StudyFolder.Slug($"{b.Run} seed{b.Seed}")}";
+        return Stored(name, $"Bézier curve {from} → {to}", () =>
+        {
+            var connection = mlContext.MulticlassClassification.ConnectModels(model(a.Run, a.Seed), model(b.Run, b.Seed), data.TrainRaw, new ModelConnectionOptions
+            {
+                Epochs = settings.CurveEpochs, LearningRate = settings.CurveLearningRate, Seed = seed, Points = settings.Points, MaxRows = settings.Rows,
+                TestData = data.TestRaw, NumberOfThreads = study.Threads,
+                Progress = new StudyRunner.SynchronousProgress<TrainingEpochReport>(report => progress.Stage($"  Bézier curve {from} → {to} {report}")),
+            });
+            progress.Stage($"Bézier curve {from} → {to}: training-loss barrier {connection.CurveLossBarrier:F4} on the curve, {connection.LineLossBarrier:F4} on the line " +
+                $"({connection.Curve.Rows} rows, {connection.Seconds:F0} s)");
+            return new ConnectionCurve(from, to, connection.Curve.Points, connection.Line.Points, connection.TestCurve!.Points, connection.TestLine!.Points,
+                connection.CurveLossBarrier, connection.LineLossBarrier);
+        });
     }
 
     private IReadOnlyList<LandscapePoint> Cached(string name, string description, Func<LossLandscape> compute) =>

@@ -7,7 +7,8 @@ namespace Microsoft.ML.Sharpness.Lab.Studies;
 /// passes (<see cref="Measures"/>: Keskar's full-space ε-sharpness with fewer gradient passes, SAM, adaptive and
 /// m-sharpness, and Hessian λ₁ with fewer power iterations; the Hessian trace, Keskar's subspace, Fisher, minibatch and
 /// density measures are left out, since each costs many Hessian-vector products or gradient passes). Landscapes are 1-D
-/// only (interpolations and random-direction curves, fewer points); no surfaces, no spectra. Settings are only ever
+/// only (interpolations, random-direction curves and Bézier curves, fewer points; a Bézier curve trains for at most
+/// <see cref="CurveEpochs"/> epochs); no surfaces, no spectra. Settings are only ever
 /// scaled down. The values are noisier estimates of the same measures.
 /// </summary>
 internal static class QuickProfile
@@ -31,6 +32,12 @@ internal static class QuickProfile
     /// <summary>Points of a 1-D landscape curve.</summary>
     public const int Points = 11;
 
+    /// <summary>
+    /// At most this many epochs of a Bézier curve's training, each one step on <see cref="Rows"/> rows (about 9 s with the
+    /// evaluation; docs/reproductions/mode-connectivity quick: barrier 0.25 on the curve against 1.16 on the line; 2 epochs left 1.09).
+    /// </summary>
+    public const int CurveEpochs = 20;
+
     /// <summary>Scales <paramref name="study"/>'s evaluation, test rows and landscapes down as described above; marks the profile.</summary>
     public static void Apply(StudyDefinition study)
     {
@@ -49,6 +56,7 @@ internal static class QuickProfile
             l.Spectra = [];
             l.Rows = Math.Min(l.Rows, Rows);
             l.Points = Math.Min(l.Points, Points);
+            l.CurveEpochs = Math.Min(l.CurveEpochs, CurveEpochs);
         }
     }
 }

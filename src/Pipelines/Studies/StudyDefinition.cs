@@ -123,6 +123,16 @@ internal sealed class StudyDefinition
             foreach (var name in l.RandomDirections.Concat(l.Surfaces).Concat(l.Spectra).Concat(l.Interpolations.SelectMany(pair => pair)))
                 Require(runNames.Contains(name), $"\"landscapes\" names the run \"{name}\", which the study does not have.");
             Require(l.Interpolations.All(pair => pair.Count == 2), "each of \"landscapes.interpolations\" is a pair of run names.");
+            Require(l.Curves.All(pair => pair.Count == 2), "each of \"landscapes.curves\" is a pair of models: run names or \"run#seed\".");
+            foreach (var end in l.Curves.SelectMany(pair => pair).Select(CurveEnd.Parse))
+            {
+                Require(runNames.Contains(end.Run), $"\"landscapes.curves\" names the run \"{end.Run}\", which the study does not have.");
+                Require(end.Seed is null || Seeds.Contains(end.Seed.Value), $"\"landscapes.curves\" names seed {end.Seed} of \"{end.Run}\", which is not one of the study's \"seeds\".");
+            }
+            Require(l.Curves.All(pair => CurveEnd.Parse(pair[0]).Resolve(Seeds[0]) != CurveEnd.Parse(pair[1]).Resolve(Seeds[0])),
+                "a pair of \"landscapes.curves\" connects a model to itself; name two runs or two seeds (\"run#1\", \"run#2\").");
+            Require(l.CurveEpochs >= 0 && double.IsFinite(l.CurveLearningRate) && l.CurveLearningRate > 0,
+                "\"landscapes.curveEpochs\" must be 0 or more and \"curveLearningRate\" positive.");
         }
     }
 }

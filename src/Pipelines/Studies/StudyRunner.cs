@@ -106,7 +106,7 @@ internal sealed class StudyRunner
     /// <summary>Draws the landscapes of the finished first-seed runs and writes the tables, plots and report.</summary>
     private void WriteReport(StudyData data, IReadOnlyList<RunResult> results, IReadOnlyList<StudyUnit> missing)
     {
-        var finished = results.Where(r => r.Seed == study.Seeds[0]).Select(r => r.Run).ToHashSet();
+        var finished = results.Select(r => (r.Run, r.Seed)).ToHashSet();
         var landscapes = new LandscapeStage(study, output, mlContext, data, progress, RunModel, finished).Run();
         progress.Stage("Writing tables, plots and the report");
         StudyReport.Write(study, output, results, landscapes, missing);
@@ -255,7 +255,7 @@ internal sealed class StudyRunner
     }
 
     /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
     }

@@ -78,6 +78,24 @@ public sealed class StudyDefinitionTests
     }
 
     [TestMethod]
+    public void ACurvePairNamesRunsOrSeedsAndTheQuickProfileTrainsItForAtMostTwentyEpochs()
+    {
+        var study = StudyDefinition.Parse("""
+            { "data": "d", "seeds": [1, 2], "runs": [{ "name": "SGD" }, { "name": "SAM" }],
+              "landscapes": { "curves": [["SGD#1", "SGD#2"], ["SGD", "SAM#2"]], "curveEpochs": 30, "rows": 500 } }
+            """, "study.json");
+        Assert.AreEqual(new CurveEnd("SGD", 2), CurveEnd.Parse("SGD#2"));
+        Assert.AreEqual(new CurveEnd("SGD", null), CurveEnd.Parse("SGD"));
+        Assert.AreEqual(("SAM", 2), CurveEnd.Parse("SAM#2").Resolve(1), "the last #seed names the seed");
+        Assert.AreEqual(("SGD", 1), CurveEnd.Parse("SGD").Resolve(1), "a run name alone is the first seed's model");
+        Assert.AreEqual((30, 0.01), (study.Landscapes!.CurveEpochs, study.Landscapes.CurveLearningRate));
+
+        QuickProfile.Apply(study);
+        Assert.AreEqual(2, study.Landscapes.Curves.Count, "the quick profile keeps the curves");
+        Assert.AreEqual((20, 128), (study.Landscapes.CurveEpochs, study.Landscapes.Rows));
+    }
+
+    [TestMethod]
     public void AStudyFileAsksForTheQuickProfileWhichNeverScalesUp()
     {
         var study = StudyDefinition.Parse("""
@@ -110,6 +128,10 @@ public sealed class StudyDefinitionTests
     [DataRow("""{ "data": "d", "runs": [{ "name": "A", "nesterov": 1 }] }""", "\"nesterov\" must be true or false")]
     [DataRow("""{ "data": "d", "runs": [{ "name": "A", "rho": null }] }""", "\"rho\" must be a number")]
     [DataRow("""{ "data": "d", "runs": [{ "name": "A", "seed": 3 }] }""", "\"seed\" is set by the study's \"seeds\"")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A" }], "landscapes": { "curves": [["A#1", "C"]] } }""", "\"landscapes.curves\" names the run \"C\"")]
+    [DataRow("""{ "data": "d", "seeds": [1, 2], "runs": [{ "name": "A" }], "landscapes": { "curves": [["A#1", "A#3"]] } }""", "seed 3 of \"A\", which is not one of the study's \"seeds\"")]
+    [DataRow("""{ "data": "d", "seeds": [1, 2], "runs": [{ "name": "A" }], "landscapes": { "curves": [["A", "A#1"]] } }""", "connects a model to itself")]
+    [DataRow("""{ "data": "d", "runs": [{ "name": "A" }, { "name": "B" }], "landscapes": { "curves": [["A", "B", "A"]] } }""", "is a pair of models")]
     public void ImpossibleStudiesAreRejectedWithWhatIsWrong(string json, string expected)
     {
         var error = Assert.ThrowsExactly<StudyException>(() => StudyDefinition.Parse(json, "study.json"));

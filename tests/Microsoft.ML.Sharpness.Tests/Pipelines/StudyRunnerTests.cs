@@ -117,6 +117,48 @@ public sealed class StudyRunnerTests
         }
     }
 
+    [TestMethod]
+    public void AStudyConnectsTwoSeedsOfARunByABezierCurveChartsItAndReadsItBackWhenRunAgain()
+    {
+        string output = Path.Combine(Path.GetTempPath(), "sharpness-study-" + Guid.NewGuid().ToString("N"));
+        string json = $$"""
+            {
+              "name": "curve", "data": "{{Data.Replace("\\", "/")}}", "seeds": [1, 2], "threads": 2, "trainRows": 200,
+              "defaults": { "architecture": "ConvNet", "optimizer": "Sgd", "epochs": 2, "batchSize": 50 },
+              "runs": [{ "name": "SGD" }],
+              "evaluation": { "trainRows": 32, "testRows": 32, "trainMeasures": "Sam", "testMeasures": "Sam" },
+              "landscapes": { "curves": [["SGD#1", "SGD#2"]], "rows": 64, "points": 5, "curveEpochs": 2 }
+            }
+            """;
+        try
+        {
+            var first = new Recorder();
+            new StudyRunner(StudyDefinition.Parse(json, "test"), output, first).Run();
+
+            string plots = Path.Combine(output, "plots");
+            Assert.AreEqual((900, 560), PngSize(Path.Combine(plots, "curve-sgd-1-to-sgd-2.png")));
+            var curve = ReadCsv(Path.Combine(plots, "curve-sgd-1-to-sgd-2.csv"));
+            CollectionAssert.AreEqual(new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }, curve.Rows.Select(r => Parse(r[curve.Column["t"]])).ToArray());
+            foreach (string rows in new[] { "train", "test" })
+                foreach (int end in new[] { 0, 4 })
+                    Assert.AreEqual(Parse(curve.Rows[end][curve.Column[$"line_{rows}_loss"]]), Parse(curve.Rows[end][curve.Column[$"curve_{rows}_loss"]]),
+                        $"the curve and the line share their ends ({rows}, row {end})");
+            string report = File.ReadAllText(Path.Combine(output, "report.html"));
+            StringAssert.Contains(report, "<h2>Mode connectivity</h2>");
+            StringAssert.Contains(report, "<td>SGD#1</td><td>SGD#2</td>");
+            StringAssert.Contains(report, "plots/curve-sgd-1-to-sgd-2.png");
+            Assert.IsTrue(first.Stages.Any(s => s.StartsWith("Bézier curve SGD#1 → SGD#2: training-loss barrier")), string.Join("\n", first.Stages));
+
+            var again = new Recorder();
+            new StudyRunner(StudyDefinition.Parse(json, "test"), output, again).Run();
+            Assert.IsTrue(again.Stages.Any(s => s == "Bézier curve SGD#1 → SGD#2: computed earlier (curve-sgd-seed1-to-sgd-seed2.json)"), string.Join("\n", again.Stages));
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
+    }
+
     private static (int Width, int Height) PngSize(string path)
     {
         byte[] header = File.ReadAllBytes(path)[..24];
