@@ -10,7 +10,7 @@ namespace Microsoft.ML.Sharpness;
 /// with the monitor on as off. The defaults cost about 10 % of an epoch or less on a few thousand rows or more
 /// (docs/benchmarks.md); CPU only.
 /// </summary>
-public sealed class SharpnessMonitorOptions
+public sealed record SharpnessMonitorOptions
 {
     /// <summary>Measure after every this many epochs (after the epoch's last step, before validation). Default 1. Ignored when <see cref="EverySteps"/> is set.</summary>
     public int EveryEpochs { get; set; } = 1;
