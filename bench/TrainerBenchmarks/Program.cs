@@ -19,10 +19,13 @@ using static TorchSharp.torch;
 //        dotnet run -c Release --project bench/TrainerBenchmarks -- pytorch [--architecture ConvNet] [--size S] [--channels C] [--batch B]
 //               [--rounds 21] [--steps 5] [--matmuls 3] [--threads 2] [--blas-threads 1] [--exchange DIR]
 //        dotnet run -c Release --project bench/TrainerBenchmarks -- layers [the same network options] [--rounds 5] [--repeats 3]
-if (args.Length > 0 && args[0] is "pytorch" or "layers")
+// With "monitor" first: SAM epochs with the sharpness monitor at its defaults against without (MonitorOverhead.cs):
+//        dotnet run -c Release --project bench/TrainerBenchmarks -- monitor [--rows 4000] [--rounds 4] [--threads 2] [--networks ConvNet,ResNet]
+if (args.Length > 0 && args[0] is "pytorch" or "layers" or "monitor")
 {
     if (args[0] == "pytorch") PyTorchComparison.Run(args[1..]);
-    else LayerProfile.Run(args[1..]);
+    else if (args[0] == "layers") LayerProfile.Run(args[1..]);
+    else MonitorOverhead.Run(args[1..]);
     return;
 }
 int rows = args.Length > 0 ? int.Parse(args[0]) : 4000;

@@ -52,6 +52,9 @@ public sealed record SamImageClassifierModelInfo
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<TrainingEpochReport> TrainingHistory { get; init; } = Array.Empty<TrainingEpochReport>();
 
+    /// <summary>Every snapshot of the sharpness monitor (<see cref="TrainingSettings.SharpnessMonitor"/>), in order; empty when it was off.</summary>
+    public IReadOnlyList<SharpnessSnapshot> SharpnessHistory { get; init; } = Array.Empty<SharpnessSnapshot>();
+
     /// <summary>With early stopping (<see cref="TrainingSettings.EarlyStoppingPatience"/>): the epoch whose weights the model holds; otherwise null (the last epoch's).</summary>
     public int? BestEpoch { get; init; }
 

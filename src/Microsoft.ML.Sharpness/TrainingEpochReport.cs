@@ -23,12 +23,18 @@ public sealed record TrainingEpochReport(
     /// </summary>
     public IReadOnlyDictionary<string, ValidationScores>? AdditionalValidation { get; init; }
 
+    /// <summary>
+    /// The sharpness monitor's last snapshot of the epoch (<see cref="TrainingSettings.SharpnessMonitor"/>), or null when it took none;
+    /// every snapshot, several per epoch with a steps interval, is in <see cref="SamImageClassifierModelInfo.SharpnessHistory"/>.
+    /// </summary>
+    public SharpnessSnapshot? Sharpness { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"epoch {Epoch}: train loss {TrainLoss:F4}, train accuracy {TrainAccuracy:P2}" +
         (ValidationLoss is double vl ? $", validation loss {vl:F4}, validation accuracy {ValidationAccuracy:P2}" : "") +
         string.Concat(AdditionalValidation?.Select(p => $", {p.Key} loss {p.Value.Loss:F4}, accuracy {p.Value.Accuracy:P2}") ?? []) +
-        $", lr {LearningRate:G4}, {Seconds:F1} s";
+        $", lr {LearningRate:G4}, {Seconds:F1} s" + (Sharpness is { } sharpness ? $"; {sharpness}" : "");
 }
 
 /// <summary>Mean cross-entropy and accuracy of the network on a labelled data set, in inference mode.</summary>

@@ -267,6 +267,13 @@ public class TrainingSettings
     /// <summary>What <see cref="EarlyStoppingPatience"/> watches. Default <see cref="Sharpness.EarlyStoppingMetric.ValidationAccuracy"/>.</summary>
     public EarlyStoppingMetric EarlyStoppingMetric { get; set; }
 
+    /// <summary>
+    /// Measure sharpness during training (λ₁, weight norm, SAM sharpness, gradient-noise trace on a fixed sample of training rows)
+    /// and record it in <see cref="TrainingEpochReport.Sharpness"/> and <see cref="SamImageClassifierModelInfo.SharpnessHistory"/>.
+    /// Default null: off.
+    /// </summary>
+    public SharpnessMonitorOptions? SharpnessMonitor { get; set; }
+
     /// <summary>A copy holding only these settings (not the derived options' data, columns or callbacks).</summary>
     public TrainingSettings CopySettings() =>
         JsonSerializer.Deserialize<TrainingSettings>(JsonSerializer.Serialize(this, SettingsJson), SettingsJson)!;

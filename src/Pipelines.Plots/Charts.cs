@@ -19,6 +19,8 @@ internal static class Charts
             "hessian-density" => Spectra(table),
             "accuracy-vs-label-noise" => AgainstNoise(table),
             _ when name.StartsWith("memorization-noise-", StringComparison.Ordinal) => Memorization(table, name["memorization-noise-".Length..]),
+            _ when name.StartsWith("edge-of-stability-", StringComparison.Ordinal) => EdgeOfStability(table),
+            _ when name.StartsWith("sharpness-monitor-", StringComparison.Ordinal) => SharpnessMonitor(table),
             _ when name.StartsWith("interpolation-", StringComparison.Ordinal) => Interpolation(table),
             _ when name.StartsWith("curve-", StringComparison.Ordinal) => Curve(table),
             _ when name.StartsWith("surface-", StringComparison.Ordinal) => Surface(table),
@@ -47,6 +49,61 @@ internal static class Charts
             train.LegendText = $"{run} train";
         }
         plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    /// <summary>
+    /// The sharpness monitor's λ₁ by step against the edge-of-stability threshold c/η of the base optimizer (Cohen et al. 2021; the
+    /// caption says which c, or that Adam has none for λ₁), and the weight norm on the right axis.
+    /// </summary>
+    private static Plot EdgeOfStability(CsvTable table)
+    {
+        var rows = table.Rows;
+        string run = table.Text(rows[0], "run");
+        var plot = NewPlot($"{run}: sharpness λ₁ and the edge of stability", $"step (threshold {table.Text(rows[0], "threshold")})", "λ₁ (monitor sample)");
+        var palette = Palette(3);
+        double[] steps = [.. rows.Select(r => table.Number(r, "step"))];
+        var eigenvalue = plot.Add.Scatter(steps, rows.Select(r => table.Number(r, "top_eigenvalue")).ToArray());
+        eigenvalue.LegendText = "λ₁";
+        eigenvalue.Color = palette[0];
+        double[] threshold = [.. rows.Select(r => table.Number(r, "stability_threshold"))];
+        if (threshold.All(double.IsFinite))
+        {
+            var line = plot.Add.Scatter(steps, threshold);
+            line.LegendText = "edge of stability c/η";
+            line.Color = palette[1];
+            line.LinePattern = LinePattern.Dashed;
+            line.MarkerSize = 0;
+        }
+        var norm = plot.Add.Scatter(steps, rows.Select(r => table.Number(r, "weight_norm")).ToArray());
+        norm.LegendText = "‖w‖₂ (right)";
+        norm.Color = palette[2];
+        norm.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.Right.Label.Text = "weight norm ‖w‖₂";
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    /// <summary>The sharpness monitor's SAM sharpness (left) and gradient-noise trace E‖g_B − ḡ‖² (right) by step.</summary>
+    private static Plot SharpnessMonitor(CsvTable table)
+    {
+        var rows = table.Rows;
+        var plot = NewPlot($"{table.Text(rows[0], "run")}: SAM sharpness and gradient noise", "step", "SAM sharpness L(w + ρg/‖g‖) − L(w)");
+        var palette = Palette(2);
+        double[] steps = [.. rows.Select(r => table.Number(r, "step"))];
+        var sam = plot.Add.Scatter(steps, rows.Select(r => table.Number(r, "sam_sharpness")).ToArray());
+        sam.LegendText = "SAM sharpness";
+        sam.Color = palette[0];
+        double[] noise = [.. rows.Select(r => table.Number(r, "noise_trace"))];
+        if (noise.All(double.IsFinite))
+        {
+            var trace = plot.Add.Scatter(steps, noise);
+            trace.LegendText = "noise trace (right)";
+            trace.Color = palette[1];
+            trace.Axes.YAxis = plot.Axes.Right;
+            plot.Axes.Right.Label.Text = "gradient-noise trace E‖g_B − ḡ‖²";
+        }
+        plot.ShowLegend(Alignment.UpperRight);
         return plot;
     }
 

@@ -30,24 +30,46 @@ internal static class HessianSpectrum
         var results = new List<PowerIterationResult>();
         for (int k = 0; k < count; k++)
         {
-            Tensor v = Normalize(Orthogonalize(randn(surface.Dimension, generator: generator), found));
-            double eigenvalue = 0;
-            bool converged = false;
-            int iteration = 0;
-            while (iteration < maxIterations && !converged)
-            {
-                iteration++;
-                using var step = NewDisposeScope(); // each iteration's temporaries go; only the new v stays
-                Tensor hv = surface.HessianVectorProduct(v);
-                double previous = eigenvalue;
-                eigenvalue = hv.dot(v).item<float>();
-                converged = iteration > 1 && Math.Abs(eigenvalue - previous) <= tolerance * (Math.Abs(previous) + 1e-6);
-                v = Normalize(Orthogonalize(hv, found)).MoveToOuterDisposeScope();
-            }
+            var (result, v) = PowerIterate(surface, Orthogonalize(randn(surface.Dimension, generator: generator), found), found, maxIterations, tolerance);
             found.Add(v);
-            results.Add(new PowerIterationResult(eigenvalue, iteration, converged));
+            results.Add(result);
         }
         return results;
+    }
+
+    /// <summary>
+    /// The eigenvalue of largest magnitude by exactly <paramref name="iterations"/> steps of v ← Hv/‖Hv‖ from <paramref name="start"/>
+    /// (a warm start: the previous call's vector, so that the iterations carry on across calls while w moves slowly); λ = vᵀHv at
+    /// the last step. Returns λ and the new unit vector, which outlives the caller's dispose scope.
+    /// </summary>
+    public static (double Eigenvalue, Tensor Vector) WarmStartedTopEigenvalue(LossSurface surface, Tensor start, int iterations)
+    {
+        using var scope = NewDisposeScope();
+        var (result, v) = PowerIterate(surface, start, Array.Empty<Tensor>(), iterations, tolerance: 0);
+        return (result.Eigenvalue, v.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Power iteration from <paramref name="start"/> kept orthogonal to <paramref name="found"/>, until |λ − λ_prev| ≤
+    /// tolerance·(|λ_prev| + 1e-6) or <paramref name="maxIterations"/>; the final unit vector lives in the caller's dispose scope.
+    /// </summary>
+    private static (PowerIterationResult Result, Tensor Vector) PowerIterate(LossSurface surface, Tensor start, IReadOnlyList<Tensor> found, int maxIterations, double tolerance)
+    {
+        Tensor v = Normalize(start);
+        double eigenvalue = 0;
+        bool converged = false;
+        int iteration = 0;
+        while (iteration < maxIterations && !converged)
+        {
+            iteration++;
+            using var step = NewDisposeScope(); // each iteration's temporaries go; only the new v stays
+            Tensor hv = surface.HessianVectorProduct(v);
+            double previous = eigenvalue;
+            eigenvalue = hv.dot(v).item<float>();
+            converged = tolerance > 0 && iteration > 1 && Math.Abs(eigenvalue - previous) <= tolerance * (Math.Abs(previous) + 1e-6);
+            v = Normalize(Orthogonalize(hv, found)).MoveToOuterDisposeScope();
+        }
+        return (new PowerIterationResult(eigenvalue, iteration, converged), v);
     }
 
     /// <summary>Hutchinson (1990): tr(H) = E[zᵀHz] for Rademacher z, the mean over <paramref name="probes"/> probes.</summary>

@@ -54,6 +54,7 @@ internal static class OptionsValidation
         Require.That(options.CacheDirectory is null || (!string.IsNullOrWhiteSpace(options.CacheDirectory) && options.CacheDirectory.IndexOf('\0') < 0),
             nameof(options.CacheDirectory), options.CacheDirectory, "null (the system's temp folder) or a folder path");
         CheckPretrainedOptions(options);
+        CheckSharpnessMonitor(options.SharpnessMonitor);
         Require.Defined(options.Optimizer, nameof(options.Optimizer));
         Require.Defined(options.BaseOptimizer, nameof(options.BaseOptimizer));
         CheckBaseOptimizerOptions(options);
@@ -102,6 +103,20 @@ internal static class OptionsValidation
             "null (the penultimate features) or a node name");
         Require.That(options.InitialModel is null, nameof(options.InitialModel), options.InitialModel,
             $"null with {nameof(options.PretrainedModelPath)} (the pretrained model is the starting point; export a trained model with ExportOnnx to fine-tune it)");
+    }
+
+    /// <summary>The sharpness monitor's settings, when it is on; each named as <c>SharpnessMonitor.Name</c>.</summary>
+    private static void CheckSharpnessMonitor(SharpnessMonitorOptions? monitor)
+    {
+        if (monitor is null) return;
+        const string prefix = nameof(SamImageClassifierOptions.SharpnessMonitor) + ".";
+        Require.That(monitor.EveryEpochs > 0, prefix + nameof(monitor.EveryEpochs), monitor.EveryEpochs, "a positive number of epochs between snapshots");
+        Require.That(monitor.EverySteps >= 0, prefix + nameof(monitor.EverySteps), monitor.EverySteps, "0 (by epochs) or a positive number of steps between snapshots");
+        Require.That(monitor.Rows >= 1, prefix + nameof(monitor.Rows), monitor.Rows, "a positive number of training rows to measure (256 by default)");
+        Require.That(monitor.PowerIterations >= 1, prefix + nameof(monitor.PowerIterations), monitor.PowerIterations, "at least 1 power iteration per snapshot");
+        Require.That(monitor.Rho > 0 && float.IsFinite(monitor.Rho), prefix + nameof(monitor.Rho), monitor.Rho, "a finite radius ρ > 0 (0.05 by default)");
+        Require.That(monitor.NoiseBatchSize >= 1, prefix + nameof(monitor.NoiseBatchSize), monitor.NoiseBatchSize, "a positive number of rows per minibatch");
+        Require.That(monitor.NoisePairs >= 0, prefix + nameof(monitor.NoisePairs), monitor.NoisePairs, "a number of minibatch pairs ≥ 0 (0 leaves the noise trace out)");
     }
 
     /// <summary>An option of one base optimizer set away from its default while another one trains would be silently ignored: rejected, naming both options.</summary>

@@ -155,6 +155,7 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
         TrainingRows = rows,
         SkippedTrainingRows = skippedRows,
         TrainingHistory = progress.History,
+        SharpnessHistory = progress.SharpnessHistory,
         BestEpoch = progress.EarlyStopping?.BestEpoch,
     };
 

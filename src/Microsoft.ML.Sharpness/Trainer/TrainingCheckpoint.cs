@@ -9,7 +9,8 @@ namespace Microsoft.ML.Sharpness.Trainer;
 /// <summary>
 /// The state of a training run after a finished epoch, in one file of <see cref="SamImageClassifierOptions.CheckpointDirectory"/>:
 /// a JSON header (the run's settings, the data fingerprints, schedule position, history, early stopping) followed by the network's
-/// weights and buffers, the optimizer state, the random generators' states and early stopping's best weights. It is written to a
+/// weights and buffers, the optimizer state, the random generators' states, early stopping's best weights and the sharpness
+/// monitor's power-iteration vector (a file written before the monitor existed ends before it). It is written to a
 /// temporary file and renamed over the previous one, so a process killed at any moment leaves the last finished epoch's checkpoint.
 /// </summary>
 internal sealed class TrainingCheckpoint
@@ -42,7 +43,8 @@ internal sealed class TrainingCheckpoint
     public string Path => System.IO.Path.Combine(directory, FileName);
 
     /// <summary>Writes the state after an epoch, replacing the previous checkpoint atomically.</summary>
-    public void Save(TrainingProgress progress, nn.Module network, OptimizerHelper optimizer, IEnumerable<Generator> generators, IReadOnlyDictionary<string, Tensor>? best)
+    public void Save(TrainingProgress progress, nn.Module network, OptimizerHelper optimizer, IEnumerable<Generator> generators, IReadOnlyDictionary<string, Tensor>? best,
+        Tensor? monitorVector)
     {
         string temporary = $"{Path}.{Environment.ProcessId}.tmp";
         using (var stream = File.Create(temporary))
@@ -62,6 +64,8 @@ internal sealed class TrainingCheckpoint
                 writer.Write(name);
                 tensor.Save(writer);
             }
+            writer.Write(monitorVector is not null);
+            monitorVector?.Save(writer);
             writer.Flush();
             stream.Flush(flushToDisk: true);
         }
@@ -70,11 +74,14 @@ internal sealed class TrainingCheckpoint
 
     /// <summary>
     /// The progress of the checkpoint in the directory, with the network, optimizer and generators restored to it, or null when there
-    /// is none. Throws when it belongs to another run, naming what differs.
+    /// is none; <paramref name="monitorVector"/> is the sharpness monitor's power-iteration vector, when it had one. Throws when it
+    /// belongs to another run, naming what differs.
     /// </summary>
-    public TrainingProgress? TryResume(nn.Module network, OptimizerHelper optimizer, IReadOnlyList<Generator> generators, out Dictionary<string, Tensor>? best)
+    public TrainingProgress? TryResume(nn.Module network, OptimizerHelper optimizer, IReadOnlyList<Generator> generators, out Dictionary<string, Tensor>? best,
+        out Tensor? monitorVector)
     {
         best = null;
+        monitorVector = null;
         if (!File.Exists(Path)) return null;
         using var stream = File.OpenRead(Path);
         using var reader = new BinaryReader(stream);
@@ -105,6 +112,8 @@ internal sealed class TrainingCheckpoint
             for (int i = 0; i < count; i++)
                 best[reader.ReadString()] = TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
         }
+        if (stream.Position < stream.Length && reader.ReadBoolean())
+            monitorVector = TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
         return header.Progress;
     }
 
@@ -143,6 +152,9 @@ internal sealed record TrainingProgress
 
     /// <summary>The finished epochs' reports.</summary>
     public List<TrainingEpochReport> History { get; init; } = new();
+
+    /// <summary>The sharpness monitor's snapshots so far.</summary>
+    public List<SharpnessSnapshot> SharpnessHistory { get; init; } = new();
 
     /// <summary>Early stopping's state, when it is on.</summary>
     public EarlyStoppingState? EarlyStopping { get; init; }

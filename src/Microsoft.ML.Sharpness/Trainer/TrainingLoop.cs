@@ -13,7 +13,7 @@ namespace Microsoft.ML.Sharpness.Trainer;
 
 /// <summary>
 /// Runs the epochs: shuffles, augments, steps with <see cref="SharpnessAwareStep"/>, schedules the learning rate, validates, stops
-/// early, checkpoints and reports; checks for cancellation before every step.
+/// early, measures sharpness (<see cref="SharpnessMonitor"/>), checkpoints and reports; checks for cancellation before every step.
 /// </summary>
 internal sealed class TrainingLoop
 {
@@ -51,8 +51,9 @@ internal sealed class TrainingLoop
         using var augmentation = BatchAugmentation.For(options, seed + 1L);
         using var earlyStopping = options.EarlyStoppingPatience > 0 ? new EarlyStopping(options.EarlyStoppingPatience, options.EarlyStoppingMetric) : null;
         Generator[] generators = augmentation is null ? [shuffling] : [shuffling, augmentation.Generator];
+        using var monitor = options.SharpnessMonitor is { } monitoring ? new SharpnessMonitor(monitoring, network, train, device, seed) : null;
 
-        var progress = Resume(checkpoint, network, optimizer.Optimizer, generators, earlyStopping) ?? new TrainingProgress();
+        var progress = Resume(checkpoint, network, optimizer.Optimizer, generators, earlyStopping, monitor) ?? new TrainingProgress();
         while (progress.Epochs < options.Epochs && !progress.StoppedEarly)
         {
             int epoch = progress.Epochs + 1;
@@ -60,6 +61,7 @@ internal sealed class TrainingLoop
             network.train();
             double lossSum = 0, rate = 0;
             long correct = 0, seen = 0, step = 0;
+            var snapshots = new List<SharpnessSnapshot>();
             foreach (var (images, labels) in train.Rows.Batches(Shuffle(train.Indices, shuffling), batchSize, device))
             {
                 host.ThrowIfCanceled("Training");
@@ -78,7 +80,11 @@ internal sealed class TrainingLoop
                 correct += outcome.Correct;
                 seen += length;
                 step++;
+                if (monitor?.DueAfterStep(progress.Steps + step) == true)
+                    snapshots.Add(Measure(monitor, network, epoch, progress.Steps + step, rate, progress.SharpnessHistory.Count + snapshots.Count));
             }
+            if (monitor?.DueAfterEpoch(epoch) == true)
+                snapshots.Add(Measure(monitor, network, epoch, progress.Steps + step, rate, progress.SharpnessHistory.Count + snapshots.Count));
 
             (double Loss, double Accuracy)? validated = validation is null ? null : InferenceScores.Of(network, validation, device);
             var additionalScores = additional.Count == 0 ? null : additional.ToDictionary(set => set.Name, set =>
@@ -87,13 +93,14 @@ internal sealed class TrainingLoop
                 return new ValidationScores(loss, accuracy);
             });
             var epochReport = new TrainingEpochReport(epoch, lossSum / seen, (double)correct / seen,
-                validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds) { AdditionalValidation = additionalScores };
+                validated?.Loss, validated?.Accuracy, rate, clock.Elapsed.TotalSeconds) { AdditionalValidation = additionalScores, Sharpness = snapshots.LastOrDefault() };
             bool stop = earlyStopping?.Observe(epochReport, network) ?? false;
             progress = progress with
             {
-                Epochs = epoch, Steps = progress.Steps + steps, History = [.. progress.History, epochReport], EarlyStopping = earlyStopping?.State, StoppedEarly = stop,
+                Epochs = epoch, Steps = progress.Steps + steps, History = [.. progress.History, epochReport],
+                SharpnessHistory = [.. progress.SharpnessHistory, .. snapshots], EarlyStopping = earlyStopping?.State, StoppedEarly = stop,
             };
-            checkpoint?.Save(progress, network, optimizer.Optimizer, generators, earlyStopping?.BestState);
+            checkpoint?.Save(progress, network, optimizer.Optimizer, generators, earlyStopping?.BestState, monitor?.WarmStart);
             report(epochReport);
         }
         if (earlyStopping?.State is { BestEpoch: > 0 } best)
@@ -107,6 +114,15 @@ internal sealed class TrainingLoop
         return progress;
     }
 
+    /// <summary>A snapshot by <paramref name="monitor"/> (in inference mode), the network put back in training mode.</summary>
+    private SharpnessSnapshot Measure(SharpnessMonitor monitor, Sequential network, int epoch, long step, double rate, int index)
+    {
+        host.ThrowIfCanceled("Training");
+        var snapshot = monitor.Measure(epoch, step, rate, index);
+        network.train();
+        return snapshot;
+    }
+
     /// <summary>The rows of an epoch in random order: the i-th is <paramref name="rows"/>[π(i)] for a permutation π drawn from the seeded generator.</summary>
     private static long[] Shuffle(long[] rows, Generator generator)
     {
@@ -114,10 +130,13 @@ internal sealed class TrainingLoop
         return permutation.data<long>().ToArray().Select(i => rows[i]).ToArray();
     }
 
-    private TrainingProgress? Resume(TrainingCheckpoint? checkpoint, Sequential network, OptimizerHelper optimizer, Generator[] generators, EarlyStopping? earlyStopping)
+    private TrainingProgress? Resume(TrainingCheckpoint? checkpoint, Sequential network, OptimizerHelper optimizer, Generator[] generators, EarlyStopping? earlyStopping,
+        SharpnessMonitor? monitor)
     {
-        if (checkpoint?.TryResume(network, optimizer, generators, out var best) is not { } progress)
+        if (checkpoint?.TryResume(network, optimizer, generators, out var best, out var warmStart) is not { } progress)
             return null;
+        if (monitor is not null) monitor.WarmStart = warmStart;
+        else warmStart?.Dispose();
         if (earlyStopping is not null && progress.EarlyStopping is { } state)
             earlyStopping.Resume(state, best);
         log($"Resuming from the checkpoint '{checkpoint!.Path}' after epoch {progress.Epochs} of {options.Epochs}" + (progress.StoppedEarly ? " (it had stopped early)." : "."));

@@ -23,6 +23,9 @@ internal static class ChartData
                 summaries.SelectMany(s => s.Results[0].History.Select(h => (IReadOnlyList<object?>)
                     [s.Run, h.Epoch, h.TrainLoss, h.TrainAccuracy, h.ValidationLoss, h.ValidationAccuracy, h.LearningRate, h.Seconds])));
 
+        foreach (var result in summaries.Select(s => s.Results[0]).Where(r => r.SharpnessHistory.Count > 0))
+            names.AddRange(WriteMonitor(folder, result));
+
         var fromScratch = summaries.Where(s => s.Results[0].WarmStartFrom is null).ToList();
         if (fromScratch.Select(s => s.Results[0].BatchSize).Distinct().Count() > 1)
             Add("sharpness-vs-batch-size", ["run", "batch_size", "test_accuracy", "test_accuracy_se", "keskar_sharpness", "keskar_sharpness_se"],
@@ -73,6 +76,23 @@ internal static class ChartData
             p.Summary.Run, p.Setting, p.Summary["TestAccuracy"]!.Mean, p.Summary["TestAccuracy"]!.StandardError,
             p.Summary[KeskarKey]?.Mean, p.Summary[KeskarKey]?.StandardError,
         ]);
+
+    /// <summary>
+    /// Writes the first seed's monitor snapshots by step as <c>edge-of-stability-RUN.csv</c> (λ₁, the threshold c/η at each
+    /// snapshot's learning rate, <see cref="EdgeOfStability"/>, empty for Adam, and the weight norm) and <c>sharpness-monitor-RUN.csv</c>
+    /// (SAM sharpness, gradient-noise trace, loss on the sample); returns the chart names.
+    /// </summary>
+    private static IEnumerable<string> WriteMonitor(string folder, RunResult result)
+    {
+        string slug = StudyFolder.Slug(result.Run);
+        yield return Write(folder, $"edge-of-stability-{slug}",
+            ["run", "epoch", "step", "learning_rate", "top_eigenvalue", "stability_threshold", "threshold", "weight_norm"],
+            result.SharpnessHistory.Select(s => (IReadOnlyList<object?>)
+                [result.Run, s.Epoch, s.Step, s.LearningRate, s.TopEigenvalue, result.StabilityFactor / s.LearningRate, result.StabilityThreshold, s.WeightNorm]));
+        yield return Write(folder, $"sharpness-monitor-{slug}",
+            ["run", "epoch", "step", "sam_sharpness", "noise_trace", "loss"],
+            result.SharpnessHistory.Select(s => (IReadOnlyList<object?>)[result.Run, s.Epoch, s.Step, s.SamSharpness, s.GradientNoiseTrace, s.Loss]));
+    }
 
     /// <summary>Writes <c>interpolation-FROM-to-TO.csv</c> (α, train and test loss and accuracy); returns the chart name.</summary>
     private static string WriteInterpolation(string folder, InterpolationCurve curve) =>

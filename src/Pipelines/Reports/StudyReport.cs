@@ -89,12 +89,19 @@ internal static class StudyReport
         string[] fixedColumns = ["run", "seed", "optimizer", "batch_size", "rho", "warm_start_from", "train_rows", "epochs", "train_accuracy", "train_log_loss",
             "test_accuracy", "test_log_loss", "generalization_gap", "training_seconds", "evaluation_seconds",
             "label_noise", "label_noise_kind", "flipped_rows", "clean_train_accuracy", "memorized", "flipped_correct"];
-        Csv.Write(path, [.. fixedColumns, .. trainKeys.Select(ResultColumns.Train), .. testKeys.Select(ResultColumns.Test)],
+        // With the sharpness monitor on in some run: its last snapshot and its total seconds.
+        bool monitored = results.Any(r => r.SharpnessHistory.Count > 0);
+        string[] monitorColumns = monitored
+            ? ["monitor_top_eigenvalue", "monitor_stability_threshold", "monitor_weight_norm", "monitor_sam_sharpness", "monitor_noise_trace", "monitor_seconds"]
+            : [];
+        IEnumerable<object?> Monitor(RunResult r) => !monitored ? [] : r.SharpnessHistory.LastOrDefault() is not { } last ? monitorColumns.Select(_ => (object?)null) :
+            [last.TopEigenvalue, r.StabilityFactor / last.LearningRate, last.WeightNorm, last.SamSharpness, last.GradientNoiseTrace, r.SharpnessHistory.Sum(s => s.Seconds)];
+        Csv.Write(path, [.. fixedColumns, .. monitorColumns, .. trainKeys.Select(ResultColumns.Train), .. testKeys.Select(ResultColumns.Test)],
             results.Select(r => (IReadOnlyList<object?>)
             [
                 r.Run, r.Seed, r.Optimizer.ToString(), r.BatchSize, r.Rho, r.WarmStartFrom, r.TrainRows, r.History.Count, r.TrainAccuracy, r.TrainLogLoss,
                 r.TestAccuracy, r.TestLogLoss, r.GeneralizationGap, r.TrainingSeconds, r.EvaluationSeconds,
-                r.LabelNoise, r.LabelNoiseKind?.ToString(), r.FlippedRows, r.CleanTrainAccuracy, r.Memorized, r.FlippedCorrect,
+                r.LabelNoise, r.LabelNoiseKind?.ToString(), r.FlippedRows, r.CleanTrainAccuracy, r.Memorized, r.FlippedCorrect, .. Monitor(r),
                 .. trainKeys.Select(k => r.TrainSharpness.TryGetValue(k, out double v) ? (object?)v : null),
                 .. testKeys.Select(k => r.TestSharpness.TryGetValue(k, out double v) ? (object?)v : null),
             ]));

@@ -57,6 +57,15 @@ internal sealed class RunResult
     /// <summary>Per-epoch training history (validation = the whole test set).</summary>
     public List<TrainingEpochReport> History { get; set; } = [];
 
+    /// <summary>The sharpness monitor's snapshots (<see cref="TrainingSettings.SharpnessMonitor"/>); empty when it was off.</summary>
+    public List<SharpnessSnapshot> SharpnessHistory { get; set; } = [];
+
+    /// <summary>The edge-of-stability threshold's c in c/η for the run's base optimizer (<see cref="Charts.EdgeOfStability"/>); null for Adam and AdamW.</summary>
+    public double? StabilityFactor { get; set; }
+
+    /// <summary>How <see cref="StabilityFactor"/> was chosen, for the chart's caption.</summary>
+    public string? StabilityThreshold { get; set; }
+
     /// <summary>Wall-clock seconds of training.</summary>
     public double TrainingSeconds { get; set; }
 

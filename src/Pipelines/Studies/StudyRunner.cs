@@ -149,6 +149,9 @@ internal sealed class StudyRunner
             TrainRows = data.TrainCount,
             TestRows = data.TestCount,
             History = [.. classifier.Model.Info.TrainingHistory],
+            SharpnessHistory = [.. classifier.Model.Info.SharpnessHistory],
+            StabilityFactor = Charts.EdgeOfStability.Factor(options),
+            StabilityThreshold = Charts.EdgeOfStability.Describe(options),
             TrainingSeconds = trainingSeconds,
             Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, threads {study.Threads?.ToString() ?? "default"}",
         });
