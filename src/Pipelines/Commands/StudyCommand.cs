@@ -46,7 +46,8 @@ internal static class StudyCommand
         };
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(configOption) is null) == (result.GetValue(presetOption) is null))
+            // GetResult, not GetValue: a value the option refuses (an unknown preset) would throw here instead of being reported.
+            if ((result.GetResult(configOption) is null) == (result.GetResult(presetOption) is null))
                 result.AddError("Give either --config FILE or --preset NAME.");
             if (result.GetValue(shardOption) is not null && result.GetValue(reportOption))
                 result.AddError("Give --shard i/n to train a shard, or --report to report what the shards finished, not both.");
