@@ -29,6 +29,7 @@ internal sealed record SpectrumResult(string Run, IReadOnlyList<double> Nodes, I
 /// <param name="Directions">The random-direction curves, by run.</param>
 /// <param name="Surfaces">The random-direction surfaces, by run.</param>
 /// <param name="Spectra">The Hessian eigenvalue densities.</param>
+/// <param name="Curves">The trained Bézier curves between two models, with the straight lines (mode connectivity).</param>
 /// <param name="Skipped">The landscapes not drawn because a run they need has not finished, each with the reason, e.g.
 /// "interpolation SB → LB (LB (seed 1) has not finished)".</param>
 internal sealed record LandscapeResults(
