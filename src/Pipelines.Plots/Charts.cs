@@ -138,7 +138,8 @@ internal static class Charts
             double[] noise = [.. rows.Select(r => 100 * table.Number(r, "label_noise"))];
             Series(plot, noise, rows.Select(r => 100 * table.Number(r, "test_accuracy")), rows.Select(r => 100 * Zero(table.Number(r, "test_accuracy_se"))),
                 name, color, MarkerShape.FilledCircle, plot.Axes.Left);
-            var memorized = plot.Add.Scatter(noise, rows.Select(r => 100 * Zero(table.Number(r, "memorized"))).ToArray());
+            var noisy = rows.Where(r => !double.IsNaN(table.Number(r, "memorized"))).ToList(); // without noise nothing can be memorized
+            var memorized = plot.Add.Scatter(noisy.Select(r => 100 * table.Number(r, "label_noise")).ToArray(), noisy.Select(r => 100 * table.Number(r, "memorized")).ToArray());
             memorized.Axes.YAxis = plot.Axes.Right;
             memorized.Color = color;
             memorized.LinePattern = LinePattern.Dashed;

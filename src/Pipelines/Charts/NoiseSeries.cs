@@ -6,7 +6,8 @@ namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>
 /// The runs of a label-noise study grouped into series: runs whose settings are the same but for <c>labelNoise</c> form one line
-/// of the charts against noise. A series is named by the settings that tell it apart from the other series.
+/// of the charts against noise. A series is named by its runs' common name before " · " (e.g. "SAM ρ 0.05" of
+/// "SAM ρ 0.05 · noise 40 %"), or else by the settings that tell it apart from the other series.
 /// </summary>
 internal static class NoiseSeries
 {
@@ -30,7 +31,11 @@ internal static class NoiseSeries
         var parsed = groups.Select(g => JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(g.Settings)!).ToList();
         var differing = parsed.SelectMany(p => p.Keys).Distinct()
             .Where(key => parsed.Select(p => p.TryGetValue(key, out var v) ? v.GetRawText() : "").Distinct().Count() > 1).ToList();
-        return [.. groups.Zip(parsed, (g, p) => (Name(p, differing), g.Runs))];
+        // Runs named "NAME · noise …" give their series that NAME, when it tells the series apart; otherwise the differing settings do.
+        var prefixes = groups.Select(g => g.Runs.Select(r => r.Run.Split(" · ")[0]).Distinct().ToList()).ToList();
+        bool named = prefixes.All(p => p.Count == 1 && groups.All(g => g.Runs.All(r => r.Run.Contains(" · "))))
+            && prefixes.Select(p => p[0]).Distinct().Count() == groups.Count;
+        return [.. groups.Zip(parsed, prefixes).Select(t => (named ? t.Third[0] : Name(t.Second, differing), t.First.Runs))];
     }
 
     /// <summary>A run's settings without its name and label-noise fraction (and without its noise kind unless <paramref name="withKind"/>), as JSON with sorted keys.</summary>
