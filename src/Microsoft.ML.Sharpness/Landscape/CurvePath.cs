@@ -13,12 +13,14 @@ internal sealed class CurvePath : IDisposable
     private readonly Sequential network;
     private readonly Dictionary<string, Tensor> first;
     private readonly Dictionary<string, Tensor> second;
+    private readonly HashSet<string> trainable;
 
     /// <summary>A path for <paramref name="network"/> between the states <paramref name="a"/> (t = 0) and <paramref name="b"/> (t = 1), which are copied.</summary>
     public CurvePath(Sequential network, IDictionary<string, Tensor> a, IDictionary<string, Tensor> b)
     {
         this.network = network;
         Weights = new NetworkWeights(network);
+        trainable = [.. network.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name)];
         first = Copy(a);
         second = Copy(b);
         using (no_grad())
@@ -50,7 +52,7 @@ internal sealed class CurvePath : IDisposable
         using var noGrad = no_grad();
         foreach (var (name, target) in network.state_dict())
         {
-            if (!first.TryGetValue(name, out var a)) continue;
+            if (trainable.Contains(name) || !first.TryGetValue(name, out var a)) continue; // the trainable weights are set from the curve below
             Tensor blended = a * (1 - t) + second[name] * t;
             if (name.EndsWith("running_var", StringComparison.Ordinal)) blended = blended.clamp_min(0);
             target.copy_(blended);
