@@ -2,7 +2,7 @@ using Microsoft.ML.Sharpness.Runtime;
 
 namespace Microsoft.ML.Sharpness;
 
-/// <summary>Control of a running <see cref="MLContext"/> that ML.NET 5 keeps internal.</summary>
+/// <summary>Control of a running <see cref="MLContext"/> that ML.NET 6 keeps internal.</summary>
 public static class MLContextExtensions
 {
     /// <summary>
