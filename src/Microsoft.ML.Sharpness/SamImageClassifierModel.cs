@@ -54,8 +54,12 @@ public sealed class SamImageClassifierModel : IDisposable
     }
 
     /// <summary>Class probabilities [N, K] of images [N, C, H, W] (inference mode, no gradient).</summary>
+    /// <exception cref="InvalidOperationException">The model is a feature extractor (<see cref="SamImageClassifierModelInfo.IsFeatureExtractor"/>): it has no classes.</exception>
     public Tensor PredictProbabilities(Tensor images)
     {
+        if (Info.IsFeatureExtractor)
+            throw new InvalidOperationException($"'{Info.Training.PretrainedModelPath}' is a feature extractor ({Info.FeatureLength} features, no classes): " +
+                "call Network.forward for its features, or fine-tune it with a new head (SamImageClassifierOptions.PretrainedModelPath).");
         using var noGrad = no_grad();
         return nn.functional.softmax(Network.forward(images), 1);
     }
@@ -109,10 +113,12 @@ public sealed class SamImageClassifierModel : IDisposable
             : PretrainedNetwork.Rebuild(contents.Model, info.Training, info.Channels, info.Height, info.Width, info.ClassNames.Count);
 
     /// <summary>
-    /// Imports an ONNX image classifier whole (images [N, C, H, W] → its first output), e.g. to compare its logits with ONNX
-    /// Runtime's or to evaluate it: <see cref="Network"/> holds the file's weights in inference mode. The file must take float
-    /// NCHW images and use only the operators SharpnessML imports (see <see cref="TrainingSettings.PretrainedModelPath"/>);
-    /// <see cref="Info"/> gives its image shape (0 for a size the model leaves open) and one class name per output ("0", "1", …).
+    /// Imports an ONNX model whole (images [N, C, H, W] → its first output), e.g. to compare its outputs with ONNX Runtime's or
+    /// to evaluate it: <see cref="Network"/> holds the file's weights in inference mode. The file must take float NCHW images and
+    /// use only the operators SharpnessML imports (see <see cref="TrainingSettings.PretrainedModelPath"/>); <see cref="Info"/> gives
+    /// its image shape (0 for a size the model leaves open) and, for a classifier, one class name per output ("0", "1", …). A model
+    /// without a classifier (such as <see cref="PretrainedModels.ResNet18ImageNet"/>) is a feature extractor: its Info has no class
+    /// names and <see cref="SamImageClassifierModelInfo.FeatureLength"/> features.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">The file is not ONNX.</exception>
@@ -120,13 +126,14 @@ public sealed class SamImageClassifierModel : IDisposable
     public static SamImageClassifierModel FromOnnxFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var (network, input, outputs) = PretrainedNetwork.ImportWhole(path);
+        var (network, input, outputs, headless) = PretrainedNetwork.ImportWhole(path);
         var info = new SamImageClassifierModelInfo
         {
             Channels = (int)input.Channels,
             Height = (int)(input.Height ?? 0),
             Width = (int)(input.Width ?? 0),
-            ClassNames = Enumerable.Range(0, (int)outputs).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            ClassNames = headless ? Array.Empty<string>() : Enumerable.Range(0, (int)outputs).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            FeatureLength = headless ? (int)outputs : 0,
             FeatureColumnName = input.Name,
             Training = new TrainingSettings { PretrainedModelPath = path },
         };

@@ -28,6 +28,16 @@ public sealed record SamImageClassifierModelInfo
     /// <summary>The label's key values as text, in key order; Score slot k is the probability of ClassNames[k].</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// For a model imported with <see cref="SamImageClassifierModel.FromOnnxFile"/> that has no classifier (a feature extractor such
+    /// as <see cref="PretrainedModels.ResNet18ImageNet"/>): the length of its flattened output, the feature vector; 0 for a classifier.
+    /// </summary>
+    public int FeatureLength { get; init; }
+
+    /// <summary>Whether the model is a feature extractor (<see cref="FeatureLength"/> features, no <see cref="ClassNames"/>), not a classifier.</summary>
+    [JsonIgnore]
+    public bool IsFeatureExtractor => FeatureLength > 0;
+
     /// <summary>The feature column the model reads.</summary>
     public string FeatureColumnName { get; init; } = "Features";
 

@@ -137,14 +137,25 @@ public class TrainingSettings
     /// <see cref="SamImageClassifierModel.ExportOnnx"/>) to fine-tune instead of building <see cref="Architecture"/>, which is then
     /// ignored. Its graph up to <see cref="PretrainedFeatureNode"/> becomes the backbone, with the file's weights, BatchNorm
     /// statistics and ε; a new Linear head sized for the label's classes replaces the rest. Its input must be float NCHW images
-    /// of the feature column's channels and size. Default null: train <see cref="Architecture"/> from scratch.
+    /// of the feature column's channels and size. A model without a classifier (a feature extractor such as
+    /// <see cref="PretrainedModels.ResNet18ImageNet"/>) is a backbone as it is: the head reads its output. Default null: train
+    /// <see cref="Architecture"/> from scratch.
     /// </summary>
     public string? PretrainedModelPath { get; set; }
 
     /// <summary>
+    /// With <see cref="PretrainedModelPath"/>: an ONNX graph that turns the feature column's images into the pretrained model's input
+    /// (e.g. <see cref="PretrainedModels.ResNet18ImageNetPreprocessing"/>: ExtractPixels' 0–255 RGB → BGR minus the ImageNet mean image).
+    /// It runs first inside the network, is saved and exported with it (so scoring needs no extra transform), and has no trainable
+    /// parameters. Its input must take the feature column's images and its output fit the pretrained model's input. Default null: none.
+    /// </summary>
+    public string? PretrainedPreprocessingPath { get; set; }
+
+    /// <summary>
     /// With <see cref="PretrainedModelPath"/>: the node (by name, meaning its first output, or a tensor by name) whose output feeds
-    /// the new head; [N, C, H, W] feature maps are averaged over positions first. Default null: the input of the model's last
-    /// Gemm/MatMul (its penultimate features), or of its last Conv when it has none (SqueezeNet).
+    /// the new head; [N, C, H, W] feature maps are averaged over positions first. Default null: the input of the model's classifier
+    /// (the Gemm, MatMul or 1×1 Conv that computes its output through activations, pooling and reshapes only: its penultimate
+    /// features), or the model's output when it has no classifier — a headless backbone such as <see cref="PretrainedModels.ResNet18ImageNet"/>.
     /// </summary>
     public string? PretrainedFeatureNode { get; set; }
 

@@ -95,10 +95,14 @@ internal static class OptionsValidation
             Require.That(options.BackboneLearningRateScale == new TrainingSettings().BackboneLearningRateScale, nameof(options.BackboneLearningRateScale),
                 options.BackboneLearningRateScale, needsPath);
             Require.That(options.InputNormalization is null, nameof(options.InputNormalization), "set", needsPath);
+            Require.That(options.PretrainedPreprocessingPath is null, nameof(options.PretrainedPreprocessingPath), options.PretrainedPreprocessingPath, needsPath);
             return;
         }
         Require.That(!string.IsNullOrWhiteSpace(path) && File.Exists(path), nameof(options.PretrainedModelPath), path,
             $"the path of an existing .onnx file (current directory '{Environment.CurrentDirectory}')");
+        Require.That(options.PretrainedPreprocessingPath is not { } preprocessing || !string.IsNullOrWhiteSpace(preprocessing) && File.Exists(preprocessing),
+            nameof(options.PretrainedPreprocessingPath), options.PretrainedPreprocessingPath,
+            $"null or the path of an existing .onnx file (current directory '{Environment.CurrentDirectory}')");
         Require.That(options.PretrainedFeatureNode is null || options.PretrainedFeatureNode.Length > 0, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode,
             "null (the penultimate features) or a node name");
         Require.That(options.InitialModel is null, nameof(options.InitialModel), options.InitialModel,

@@ -77,7 +77,9 @@ internal sealed class OnnxGraphNetwork : nn.Module<Tensor, Tensor>
             var inputs = node.Input.Select(name => name.Length == 0 ? null : Value(values, name, input.device)).ToArray();
             try
             {
-                values[node.Output[0]] = step.LayerName is null ? OnnxOperators.Apply(node, inputs, training) : ApplyLayer(step, inputs[0]!, apply);
+                var outputs = step.LayerName is null ? OnnxOperators.Apply(node, inputs, training) : new[] { ApplyLayer(step, inputs[0]!, apply) };
+                for (int i = 0; i < outputs.Length; i++)
+                    if (node.Output[i].Length > 0) values[node.Output[i]] = outputs[i];
             }
             catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException or NotSupportedException)
             {

@@ -81,8 +81,9 @@ internal static class OnnxImporter
     }
 
     /// <summary>
-    /// The tensor <paramref name="featureNode"/> names (a node, meaning its first output, or a tensor), or by default the input
-    /// of the last Gemm/MatMul (the penultimate features), or else of the last Conv.
+    /// The tensor <paramref name="featureNode"/> names (a node, meaning its first output, or a tensor), or by default the input of
+    /// the model's classifier layer (<see cref="ClassifierNode"/>: its penultimate features), or the graph's output when it has
+    /// none (a headless backbone such as ML.NET's ImageNet ResNet-18, whose output is the feature vector).
     /// </summary>
     public static string FeatureTensor(ModelProto model, string? featureNode, string source)
     {
@@ -95,9 +96,36 @@ internal static class OnnxImporter
             var nearby = nodes.Where(n => LayerOperators.Contains(n.OpType) || n.OpType is "MatMul" or "Flatten" or "GlobalAveragePool" or "Relu").TakeLast(8).Select(n => $"'{n.Label()}'");
             throw new ArgumentException($"'{source}' has no node or tensor named '{featureNode}'. Some of its last nodes: {string.Join(", ", nearby)}.");
         }
-        var last = nodes.LastOrDefault(n => n.OpType is "Gemm" or "MatMul") ?? nodes.LastOrDefault(n => n.OpType == "Conv")
-            ?? throw new NotSupportedException($"'{source}' has no Gemm, MatMul or Conv node, so it has no penultimate features; name the feature node.");
-        return last.Input[0];
+        return ClassifierNode(model)?.Input[0] ?? model.Graph.Output[0].Name;
+    }
+
+    /// <summary>
+    /// The model's classifier layer: the Gemm, MatMul or Conv (SqueezeNet's 1×1 convolution) that computes the graph's first output
+    /// through nothing but element-wise activations, pooling, reshapes, dropout and arithmetic with constants; null when there is
+    /// none (the output comes from a BatchNormalization, a residual Add, a Concat…): the graph is a headless backbone, a feature extractor.
+    /// </summary>
+    public static NodeProto? ClassifierNode(ModelProto model)
+    {
+        var constants = model.Graph.Initializer.Select(i => i.Name).Concat(model.Graph.Node.Where(n => n.OpType == "Constant").Select(n => n.Output[0]))
+            .ToHashSet(StringComparer.Ordinal);
+        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in model.Graph.Node) foreach (var o in node.Output) producer[o] = node;
+        string tensor = model.Graph.Output[0].Name;
+        while (producer.TryGetValue(tensor, out var node))
+        {
+            if (node.OpType is "Gemm" or "MatMul" or "Conv") return node;
+            string? from = node.OpType switch
+            {
+                "Relu" or "Sigmoid" or "Softmax" or "LogSoftmax" or "Identity" or "Dropout" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze"
+                    or "Transpose" or "GlobalAveragePool" or "AveragePool" or "ReduceMean" => node.Input[0],
+                "Add" or "Sub" or "Mul" or "Div" when node.Input.Count == 2 && constants.Contains(node.Input[1]) => node.Input[0],
+                "Add" or "Mul" when node.Input.Count == 2 && constants.Contains(node.Input[0]) => node.Input[1],
+                _ => null,
+            };
+            if (from is null) return null;
+            tensor = from;
+        }
+        return null;
     }
 
     /// <summary>
@@ -293,7 +321,7 @@ internal static class OnnxImporter
     private static TensorProto Int64Proto(string name, params long[] values) =>
         new() { Name = name, DataType = (int)DataType.Int64, Dims = { values.Length }, Int64Data = { values } };
 
-    /// <summary>Opset 7–12 node forms rewritten as opset 13's: attributes that became inputs (Clip, Pad, Unsqueeze, Squeeze, Slice, Dropout) and Softmax's axis.</summary>
+    /// <summary>Opset 7–12 node forms rewritten as opset 13's: attributes that became inputs (Clip, Pad, Unsqueeze, Squeeze, Slice, Split, Dropout) and Softmax's axis.</summary>
     private static NodeProto ToOpset13(NodeProto node, long opset, Dictionary<string, TensorProto> constants)
     {
         var result = node.Clone();
@@ -320,6 +348,7 @@ internal static class OnnxImporter
             case "Pad" when opset < 11: MoveToInputs(("pads", Longs), ("value", a => Floats(a.F))); break;
             case "Unsqueeze" or "Squeeze": MoveToInputs(("axes", Longs)); break;
             case "Slice" when opset < 10: MoveToInputs(("starts", Longs), ("ends", Longs), ("axes", Longs)); break;
+            case "Split" when opset < 13: MoveToInputs(("split", Longs)); break;
             case "Dropout" when opset < 12: MoveToInputs(("ratio", a => Floats(a.F))); break;
             case "Softmax" or "LogSoftmax" when result.Find("axis") is null:
                 result.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });

@@ -61,13 +61,20 @@ internal static class OnnxOperators
         ["ConstantOfShape"] = (n, x, _) => ConstantOfShape(n, Longs(x[0]!)),
     };
 
+    /// <summary>The operators with several outputs.</summary>
+    private static readonly Dictionary<string, Func<NodeProto, IReadOnlyList<Tensor?>, Tensor[]>> MultiOutputTable = new(StringComparer.Ordinal)
+    {
+        ["Split"] = Split,
+    };
+
     /// <summary>The operators this class runs.</summary>
-    public static IEnumerable<string> Names => Table.Keys;
+    public static IEnumerable<string> Names => Table.Keys.Concat(MultiOutputTable.Keys);
 
-    public static bool Supports(string opType) => Table.ContainsKey(opType);
+    public static bool Supports(string opType) => Table.ContainsKey(opType) || MultiOutputTable.ContainsKey(opType);
 
-    /// <summary>The node's (first) output from its inputs (null for an omitted optional input).</summary>
-    public static Tensor Apply(NodeProto node, IReadOnlyList<Tensor?> inputs, bool training) => Table[node.OpType](node, inputs, training);
+    /// <summary>The node's outputs, in its output order, from its inputs (null for an omitted optional input).</summary>
+    public static Tensor[] Apply(NodeProto node, IReadOnlyList<Tensor?> inputs, bool training) =>
+        MultiOutputTable.TryGetValue(node.OpType, out var split) ? split(node, inputs) : new[] { Table[node.OpType](node, inputs, training) };
 
     private static Tensor? Input(IReadOnlyList<Tensor?> x, int index) => index < x.Count ? x[index] : null;
 
@@ -193,6 +200,29 @@ internal static class OnnxOperators
             x = x.index_select(axes[i], tensor(positions.ToArray(), device: x.device));
         }
         return x;
+    }
+
+    /// <summary>
+    /// ONNX Split: x cut along <c>axis</c> into the sizes of the second input (opset 13 form), or else into as many equal parts as
+    /// the node has outputs, the last one smaller when they do not divide the axis (opset 18's <c>num_outputs</c>).
+    /// </summary>
+    private static Tensor[] Split(NodeProto node, IReadOnlyList<Tensor?> x)
+    {
+        Tensor input = x[0]!;
+        long axis = node.Int("axis", 0);
+        if (axis < 0) axis += input.dim();
+        if (Input(x, 1) is { } sizes)
+        {
+            long[] parts = Longs(sizes);
+            if (parts.Length != node.Output.Count || parts.Sum() != input.shape[axis])
+                throw new ArgumentException($"{node.Describe()} splits an axis of {input.shape[axis]} into [{string.Join(", ", parts)}] for {node.Output.Count} outputs.");
+            return input.split(parts, axis);
+        }
+        long count = node.Output.Count, size = input.shape[axis];
+        var chunks = input.split((size + count - 1) / count, axis);
+        if (chunks.Length != count)
+            throw new ArgumentException($"{node.Describe()} cannot split an axis of {size} into {count} parts.");
+        return chunks;
     }
 
     private static Tensor ConstantOfShape(NodeProto node, long[] shape)
