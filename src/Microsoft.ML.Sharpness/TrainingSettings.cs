@@ -167,6 +167,15 @@ public class TrainingSettings
     public bool FreezeBackbone { get; set; }
 
     /// <summary>
+    /// With <see cref="FreezeBackbone"/> and no <see cref="Augmentation"/>: pass every image through the parts before the head
+    /// (preprocessing, normalization, backbone) once, before the first epoch, keep the features (within
+    /// <see cref="SamImageClassifierOptions.DataCacheMemoryLimitMB"/>, the rest in the cache file) and train the head on them, which
+    /// gives the model that training through the backbone at every step gives, at the cost of one backbone pass instead of one per
+    /// epoch. Set false to keep only the pixels, e.g. when a <see cref="PretrainedFeatureNode"/>'s feature maps are larger than the images. Default true.
+    /// </summary>
+    public bool CacheBackboneFeatures { get; set; } = true;
+
+    /// <summary>
     /// With <see cref="PretrainedModelPath"/> and a trainable backbone: the backbone's learning rate as a multiple of the (scheduled)
     /// <see cref="LearningRate"/>, which the new head uses unscaled; in (0, 1] usually. Default 0.1.
     /// </summary>

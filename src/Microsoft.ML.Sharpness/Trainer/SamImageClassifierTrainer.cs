@@ -95,7 +95,16 @@ public sealed class SamImageClassifierTrainer : IEstimator<SamImageClassifierTra
                 Log(report.ToString());
                 options.Progress?.Report(report);
             }, Log);
-            var progress = loop.Run(network, train, validation, additional.Sets, device, checkpoint);
+            TrainingProgress progress;
+            if (FrozenBackboneFeatures.Apply(options))
+            {
+                using var features = new FrozenBackboneFeatures(network, options.BatchSize, device, cache, ThrowIfCanceled, Log);
+                var (featureTrain, featureValidation) = (features.Of(train), validation is null ? null : features.Of(validation));
+                var featureAdditional = additional.Sets.Select(set => (set.Name, features.Of(set.Rows))).ToList();
+                progress = loop.Run(features.Head, featureTrain, featureValidation, featureAdditional, device, checkpoint);
+            }
+            else
+                progress = loop.Run(network, train, validation, additional.Sets, device, checkpoint);
             network.to(CPU);
 
             var info = Describe(options, columns, train.Count, rows.SkippedRows, progress);

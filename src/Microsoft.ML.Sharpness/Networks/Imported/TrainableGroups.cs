@@ -5,13 +5,14 @@ namespace Microsoft.ML.Sharpness.Networks.Imported;
 
 /// <summary>
 /// The parameters a run trains, grouped by learning-rate scale: everything at 1, or for a fine-tuned pretrained network the
-/// backbone at <see cref="TrainingSettings.BackboneLearningRateScale"/> and the rest (head) at 1; frozen parameters are left out.
+/// backbone at <see cref="TrainingSettings.BackboneLearningRateScale"/> and the rest (head) at 1; frozen parameters are left out. A head
+/// trained alone on cached features (<see cref="Trainer.FrozenBackboneFeatures"/>) is one group at 1.
 /// </summary>
 internal static class TrainableGroups
 {
     public static IReadOnlyList<ParameterGroup> Of(Sequential network, TrainingSettings settings)
     {
-        if (settings.PretrainedModelPath is null)
+        if (settings.PretrainedModelPath is null || !network.named_children().Any(c => c.name == PretrainedNetwork.Backbone))
             return new[] { new ParameterGroup(network.parameters().Where(p => p.requires_grad).ToArray(), 1) };
         var backbone = PretrainedNetwork.BackboneOf(network).parameters().Where(p => p.requires_grad).ToArray();
         var inBackbone = backbone.Select(p => p.Handle).ToHashSet();
