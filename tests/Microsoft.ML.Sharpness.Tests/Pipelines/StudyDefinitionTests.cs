@@ -150,7 +150,8 @@ public sealed class StudyDefinitionTests
             BaseOptimizer = BaseOptimizer.AdamW, Beta1 = 0.8f, Beta2 = 0.99f, AdamEpsilon = 1e-6f, GradientClipNorm = 1f,
             Augmentation = ImageAugmentation.CropAndFlip | ImageAugmentation.Cutout, AugmentationPadding = 2, CutoutSize = 6,
             ValidationFraction = 0.1, EarlyStoppingPatience = 4, EarlyStoppingMetric = EarlyStoppingMetric.ValidationLoss,
-            PretrainedModelPath = "pretrained.onnx", PretrainedFeatureNode = "/features/Relu", FreezeBackbone = true, BackboneLearningRateScale = 0.5f,
+            PretrainedModelPath = "pretrained.onnx", PretrainedPreprocessingPath = "preprocess.onnx", PretrainedFeatureNode = "/features/Relu", FreezeBackbone = true,
+            CacheBackboneFeatures = false, BackboneLearningRateScale = 0.5f,
             InputNormalization = InputNormalization.ImageNet, SharpnessMonitor = new SharpnessMonitorOptions { EverySteps = 20, Rows = 64 },
         };
         foreach (var property in SettableProperties.Where(p => p.Name != nameof(TrainingSettings.Seed)))
