@@ -47,7 +47,10 @@ public sealed class SamImageClassifierOptions : TrainingSettings
     /// A trained model (a pipeline fitted with SamImageClassifier, fresh from <c>Fit</c> or loaded with <c>mlContext.Model.Load</c>)
     /// whose weights and BatchNorm statistics training starts from instead of a random initialization, e.g. Keskar et al.'s (2017)
     /// piggybacked large-batch run from a small-batch iterate. Its architecture, image shape and class count must match;
-    /// the optimizer state (momentum) starts fresh. Default null.
+    /// the optimizer state (momentum) starts fresh. With <see cref="TrainingSettings.PretrainedModelPath"/>: a model fine-tuned from the
+    /// same file with the same preprocessing, e.g. a head trained on the frozen backbone (<see cref="TrainingSettings.FreezeBackbone"/>)
+    /// to fine-tune the whole network from — linear probing, then fine-tuning (LP-FT, Kumar et al. 2022), which starts the backbone's
+    /// updates from a trained head instead of a random one. Default null.
     /// </summary>
     public ITransformer? InitialModel { get; set; }
 

@@ -176,6 +176,14 @@ public class TrainingSettings
     public bool CacheBackboneFeatures { get; set; } = true;
 
     /// <summary>
+    /// With <see cref="PretrainedModelPath"/> and a trainable backbone: keep the backbone's BatchNorm layers in inference mode while
+    /// its weights learn, so they normalize with the pretrained running statistics and never update them (the usual way to fine-tune an
+    /// ImageNet network on a few images in small batches, whose statistics are far noisier than ImageNet's). Default false: BatchNorm
+    /// normalizes with each batch's statistics and updates its running ones, as in training from scratch.
+    /// </summary>
+    public bool FreezeBackboneStatistics { get; set; }
+
+    /// <summary>
     /// With <see cref="PretrainedModelPath"/> and a trainable backbone: the backbone's learning rate as a multiple of the (scheduled)
     /// <see cref="LearningRate"/>, which the new head uses unscaled; in (0, 1] usually. Default 0.1.
     /// </summary>

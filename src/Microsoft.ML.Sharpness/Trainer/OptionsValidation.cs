@@ -92,6 +92,7 @@ internal static class OptionsValidation
             string needsPath = $"its default with {nameof(options.PretrainedModelPath)} null (it applies only to fine-tuning a pretrained ONNX model)";
             Require.That(options.PretrainedFeatureNode is null, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode, needsPath);
             Require.That(!options.FreezeBackbone, nameof(options.FreezeBackbone), options.FreezeBackbone, needsPath);
+            Require.That(!options.FreezeBackboneStatistics, nameof(options.FreezeBackboneStatistics), options.FreezeBackboneStatistics, needsPath);
             Require.That(options.BackboneLearningRateScale == new TrainingSettings().BackboneLearningRateScale, nameof(options.BackboneLearningRateScale),
                 options.BackboneLearningRateScale, needsPath);
             Require.That(options.InputNormalization is null, nameof(options.InputNormalization), "set", needsPath);
@@ -105,8 +106,6 @@ internal static class OptionsValidation
             $"null or the path of an existing .onnx file (current directory '{Environment.CurrentDirectory}')");
         Require.That(options.PretrainedFeatureNode is null || options.PretrainedFeatureNode.Length > 0, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode,
             "null (the penultimate features) or a node name");
-        Require.That(options.InitialModel is null, nameof(options.InitialModel), options.InitialModel,
-            $"null with {nameof(options.PretrainedModelPath)} (the pretrained model is the starting point; export a trained model with ExportOnnx to fine-tune it)");
     }
 
     /// <summary>The sharpness monitor's settings, when it is on; each named as <c>SharpnessMonitor.Name</c>.</summary>

@@ -18,10 +18,19 @@ internal static class WarmStart
                 $"{nameof(SamImageClassifierOptions)}.{nameof(SamImageClassifierOptions.InitialModel)} is a {from.Describe()}; this training builds a {shape.Describe()}. " +
                 "A warm start needs the same architecture, image shape and classes.");
         var source = initial.Network.state_dict();
+        var target = network.state_dict();
+        string? differing = target.Keys.FirstOrDefault(k => !source.TryGetValue(k, out var s) || !s.shape.SequenceEqual(target[k].shape))
+            ?? source.Keys.FirstOrDefault(k => !target.ContainsKey(k));
+        if (differing is not null)
+            throw new ArgumentOutOfRangeException(nameof(SamImageClassifierOptions.InitialModel),
+                $"{nameof(SamImageClassifierOptions)}.{nameof(SamImageClassifierOptions.InitialModel)} and this network differ in '{differing}' " +
+                $"(present in one only, or of another shape); " +
+                $"it was trained with other fine-tuning settings (e.g. {nameof(TrainingSettings.PretrainedPreprocessingPath)} or {nameof(TrainingSettings.InputNormalization)}). " +
+                "A warm start needs the same network.");
         using (no_grad())
         {
-            foreach (var (name, target) in network.state_dict())
-                target.copy_(source[name]);
+            foreach (var (name, tensor) in target)
+                tensor.copy_(source[name]);
         }
         log($"Starting from the weights of a {from.Describe()} trained {initial.Info.Training.Epochs} epochs with {initial.Info.Training.Optimizer} (batch {initial.Info.Training.BatchSize}).");
     }

@@ -98,6 +98,53 @@ public sealed class FineTuningTests
     }
 
     [TestMethod]
+    public void FrozenBackboneStatisticsStayPretrainedWhileTheBackbonesWeightsLearn()
+    {
+        var (ml, _, _, data) = Images();
+        using var original = SamImageClassifierModel.FromOnnxFile(OnnxFixtures.PathOf("resnet18-bn.onnx"));
+        var before = PretrainedNetwork.BackboneOf(original.Network).state_dict();
+        foreach (bool freeze in new[] { true, false })
+        {
+            var options = FineTune("resnet18-bn");
+            options.FreezeBackboneStatistics = freeze;
+            var after = PretrainedNetwork.BackboneOf(SamImageClassifierModel.FromTransformer(Pipeline(ml, options).Fit(data)).Network).state_dict();
+            bool Same(string name) => after[name].equal(before[name]).all().item<bool>();
+            var statistics = after.Keys.Where(k => k.EndsWith("running_mean", StringComparison.Ordinal) || k.EndsWith("running_var", StringComparison.Ordinal)).ToArray();
+            var weights = after.Keys.Where(k => k.EndsWith("weight", StringComparison.Ordinal)).ToArray();
+            Assert.IsNotEmpty(statistics, "the fixture has BatchNorm statistics");
+            Assert.IsTrue(weights.All(k => !Same(k)), $"freeze {freeze}: every backbone weight learns");
+            if (freeze)
+                Assert.IsTrue(statistics.All(Same), "frozen statistics keep the file's values");
+            else
+                Assert.IsTrue(statistics.All(k => !Same(k)), "without the option, BatchNorm updates its running statistics");
+        }
+    }
+
+    [TestMethod]
+    public void AFineTuneStartsFromAHeadTrainedOnTheFrozenBackbone()
+    {
+        var (ml, _, _, data) = Images(16);
+        var probe = FineTune("resnet18-bn");
+        probe.FreezeBackbone = true;
+        var probed = Pipeline(ml, probe).Fit(data);
+
+        // A fine-tune from the probed model with a vanishing learning rate (and frozen statistics) is the probed model.
+        var fineTune = FineTune("resnet18-bn");
+        (fineTune.InitialModel, fineTune.FreezeBackboneStatistics, fineTune.Epochs, fineTune.LearningRate) = (probed, true, 1, 1e-12f);
+        var tuned = Pipeline(ml, fineTune).Fit(data);
+        float[][] Scores(ITransformer model) => ml.Data.CreateEnumerable<Prediction>(model.Transform(data), reuseRowObject: false).Select(p => p.Score).ToArray();
+        var (expected, actual) = (Scores(probed), Scores(tuned));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.IsLessThan(1e-5, OnnxFixtures.RelativeDifference(actual[i], expected[i]), $"row {i}: the fine-tune starts from the probed head and backbone");
+
+        var other = FineTune("resnet18-bn");
+        (other.InitialModel, other.InputNormalization) = (probed, null);
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Pipeline(ml, other).Fit(data));
+        StringAssert.Contains(error.Message, "InitialModel and this network differ in 'normalize.mean'");
+        StringAssert.Contains(error.Message, "A warm start needs the same network");
+    }
+
+    [TestMethod]
     public void TheBackboneStepsAtItsScaleOfTheScheduledLearningRateAndTheHeadAtTheFullRate()
     {
         var settings = new TrainingSettings

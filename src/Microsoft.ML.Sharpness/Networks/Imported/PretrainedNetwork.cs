@@ -130,7 +130,7 @@ internal static class PretrainedNetwork
                 $"Choose another {nameof(TrainingSettings.PretrainedFeatureNode)}."),
         };
         layers.Add((Head, head));
-        backbone.AlwaysInInferenceMode = settings.FreezeBackbone;
+        backbone.AlwaysInInferenceMode = settings.FreezeBackbone || settings.FreezeBackboneStatistics;
         if (settings.FreezeBackbone)
             foreach (var p in backbone.parameters()) p.requires_grad = false;
         var network = Sequential(layers);
