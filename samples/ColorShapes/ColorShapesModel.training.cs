@@ -38,15 +38,47 @@ public static partial class ColorShapesModel
         Progress = new Progress<TrainingEpochReport>(report => Console.WriteLine($"  {report}")),
     };
 
+    /// <summary>
+    /// The same task by transfer learning: colour image files → 224×224 pixels as ML.NET's ImageNet ResNet-18 takes them
+    /// (<c>ExtractPixels</c>' defaults: R, G, B planes, 0–255) → SamImageClassifier fine-tuning that network (the package
+    /// Microsoft.ML.DnnImageFeaturizer.ResNet18, which this sample references, ships it) → the predicted class name.
+    /// </summary>
+    public static IEstimator<ITransformer> BuildFineTunePipeline(MLContext mlContext, string imageFolder, SamImageClassifierOptions options) =>
+        mlContext.Transforms.Conversion.MapValueToKey("Label")
+            .Append(mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath"))
+            .Append(mlContext.Transforms.ResizeImages("Image", 224, 224))
+            .Append(mlContext.Transforms.ExtractPixels("Features", "Image"))
+            .Append(mlContext.MulticlassClassification.Trainers.SamImageClassifier(options))
+            .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+
+    /// <summary>
+    /// Fine-tuning ML.NET's ImageNet ResNet-18 (<see cref="PretrainedModels.ResNet18ImageNet"/>, with its preprocessing inside the
+    /// network): a new 5-class head, the backbone at a tenth of the learning rate with its BatchNorm statistics frozen, SGD with
+    /// momentum under SAM; no augmentation, no early stopping, to keep the sample's run short.
+    /// </summary>
+    public static SamImageClassifierOptions FineTuneOptions(int epochs) => new()
+    {
+        PretrainedModelPath = PretrainedModels.ResNet18ImageNet,
+        PretrainedPreprocessingPath = PretrainedModels.ResNet18ImageNetPreprocessing,
+        BackboneLearningRateScale = 0.1f,
+        FreezeBackboneStatistics = true,
+        Optimizer = SharpnessOptimizer.Sam,
+        Rho = 0.05f,
+        LearningRate = 0.01f,
+        Epochs = epochs,
+        BatchSize = 16,
+        Progress = new Progress<TrainingEpochReport>(report => Console.WriteLine($"  {report}")),
+    };
+
     /// <summary>Reads an index file of (ImagePath, Label) rows.</summary>
     public static IDataView LoadIndex(MLContext mlContext, string indexFile) =>
         mlContext.Data.LoadFromTextFile<ModelInput>(indexFile, separatorChar: '\t', hasHeader: true);
 
     /// <summary>Trains and returns the model with its test metrics.</summary>
     public static (ITransformer Model, MulticlassClassificationMetrics Metrics) TrainAndEvaluate(
-        MLContext mlContext, string imageFolder, int imageSize, IDataView train, IDataView test, SamImageClassifierOptions options)
+        MLContext mlContext, IEstimator<ITransformer> pipeline, IDataView train, IDataView test)
     {
-        ITransformer model = BuildPipeline(mlContext, imageFolder, imageSize, options).Fit(train);
+        ITransformer model = pipeline.Fit(train);
         return (model, mlContext.MulticlassClassification.Evaluate(model.Transform(test)));
     }
 }

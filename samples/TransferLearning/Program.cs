@@ -3,45 +3,49 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Sharpness;
 using TransferLearning;
 
-// Fine-tunes a pretrained ONNX image classifier on a few labelled images per class with SAM, against the same network
-// trained from scratch with the same budget, then saves the fine-tuned model, loads it back and predicts a few test images.
-// Arguments: [model.onnx] [data folder with train.tsv/test.tsv] [images per class] [epochs]. The default model is the
-// demonstration's ResNet-8 pretrained on Fashion-MNIST classes 0–4 (docs/reproductions.md); the default data are the
-// shipped Fashion-MNIST subset's classes 5–9.
-string onnxPath = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "models", "fashion-mnist-0-4-resnet8.onnx");
+// Transfer learning on a few labelled images per class: ML.NET's ImageNet ResNet-18 (PretrainedModels.ResNet18ImageNet, from the
+// package Microsoft.ML.DnnImageFeaturizer.ResNet18) as a frozen feature extractor with a new head, and fine-tuned whole with
+// SAM from that head, against ML.NET's own recipe (DnnFeaturizeImage + SdcaMaximumEntropy) on the same rows; then saves the
+// fine-tuned model, loads it back and predicts a few test images (no libtorch needed to score).
+// Arguments: [model.onnx or "resnet18"] [data folder with train.tsv/test.tsv] [images per class] [fine-tuning epochs]. The default
+// data are the shipped Fashion-MNIST subset's classes 5–9.
+var pretrained = args.Length > 0 && args[0] != "resnet18" ? TransferModel.Pretrained.Describe(args[0]) : TransferModel.Pretrained.ResNet18ImageNet();
 string dataFolder = args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
 int perClass = args.Length > 2 ? int.Parse(args[2]) : 20;
-int epochs = args.Length > 3 ? int.Parse(args[3]) : 30;
+int epochs = args.Length > 3 ? int.Parse(args[3]) : 10;
 string[]? classes = args.Length > 1 ? null : new[] { "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
 string modelPath = Path.Combine(Path.GetTempPath(), "transfer-learning-sam.zip");
 
 var mlContext = new MLContext(seed: 1);
-var input = TransferModel.DescribeOnnx(onnxPath);
-Console.WriteLine($"Pretrained model {onnxPath}: {input.Channels}×{input.Height}×{input.Width} images.");
+var input = pretrained.Input;
+Console.WriteLine($"Pretrained model {pretrained.Path}: {input.Channels}×{input.Height}×{input.Width} images" +
+    $"{(input.IsFeatureExtractor ? $" → {input.FeatureLength} features (a backbone without classifier)" : "")}.");
 var train = TransferModel.LoadIndex(mlContext, Path.Combine(dataFolder, "train.tsv"), classes, perClass);
 var test = TransferModel.LoadIndex(mlContext, Path.Combine(dataFolder, "test.tsv"), classes, perClass: null);
 Console.WriteLine($"Data in {dataFolder}: {train.GetColumn<string>("Label").Count()} training images ({perClass} per class) and {test.GetColumn<string>("Label").Count()} test images.");
 
-var runs = new (string Name, string? Pretrained, SharpnessOptimizer Optimizer)[]
+var results = new List<(string Name, ITransformer Model, double Accuracy, double Seconds)>();
+void Run(string name, IEstimator<ITransformer> pipeline)
 {
-    ("fine-tuned, SAM", onnxPath, SharpnessOptimizer.Sam),
-    ("fine-tuned, SGD", onnxPath, SharpnessOptimizer.Sgd),
-    ("from scratch, SAM", null, SharpnessOptimizer.Sam),
-};
-var results = new List<(string Name, ITransformer Model, double Accuracy)>();
-foreach (var (name, pretrained, optimizer) in runs)
-{
-    Console.WriteLine($"\nTraining {name} ({epochs} epochs):");
-    var options = TransferModel.Options(pretrained, input, optimizer, epochs);
-    var (model, accuracy) = TransferModel.TrainAndEvaluate(mlContext, dataFolder, input, train, test, options);
-    Console.WriteLine($"  test accuracy {accuracy:P2}");
-    results.Add((name, model, accuracy));
+    Console.WriteLine($"\nTraining {name}:");
+    var (model, accuracy, seconds) = TransferModel.TrainAndEvaluate(mlContext, pipeline, train, test);
+    Console.WriteLine($"  test accuracy {accuracy:P2} ({seconds:F0} s)");
+    results.Add((name, model, accuracy, seconds));
 }
 
-Console.WriteLine($"\n{"Model",-22}{"Test accuracy",14}");
-foreach (var (name, _, accuracy) in results) Console.WriteLine($"{name,-22}{accuracy,14:P2}");
+if (pretrained.Preprocessing is not null)
+    Run("ML.NET recipe (SDCA)", TransferModel.BuildRecipePipeline(mlContext, dataFolder));
+var probeOptions = TransferModel.FineTuneOptions(pretrained, SharpnessOptimizer.Sgd, epochs: 30, linearProbe: true);
+Run("frozen backbone, head", TransferModel.BuildPipeline(mlContext, dataFolder, pretrained, probeOptions));
+var fineTune = TransferModel.FineTuneOptions(pretrained, SharpnessOptimizer.Sam, epochs);
+fineTune.InitialModel = results[^1].Model; // linear probing, then fine-tuning: the whole network starts from the trained head
+fineTune.Progress = new Progress<TrainingEpochReport>(report => Console.WriteLine($"  {report}"));
+Run("fine-tuned from the head, SAM", TransferModel.BuildPipeline(mlContext, dataFolder, pretrained, fineTune));
 
-mlContext.Model.Save(results[0].Model, train.Schema, modelPath);
+Console.WriteLine($"\n{"Model",-32}{"Test accuracy",14}{"Fit seconds",13}");
+foreach (var (name, _, accuracy, seconds) in results) Console.WriteLine($"{name,-32}{accuracy,14:P2}{seconds,13:F0}");
+
+mlContext.Model.Save(results[^1].Model, train.Schema, modelPath);
 Console.WriteLine($"\nSaved the fine-tuned SAM model to {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); predicting with a fresh MLContext:");
 foreach (var row in mlContext.Data.CreateEnumerable<TransferModel.ModelInput>(test, reuseRowObject: false).Where((_, i) => i % 100 == 0).Take(5))
 {
