@@ -1,12 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Sharpness;
+using Microsoft.ML.Sharpness.Lab.Charts.Drawing;
 
 namespace LandscapeSample;
 
 /// <summary>
-/// Charts of the landscapes: their numbers as CSV in the layout <c>sharpness-plots</c> reads (the file name says which
-/// chart), drawn as PNG and SVG by that tool, which the build copies into <c>plot-tool/</c> next to this sample.
+/// Charts of the landscapes: their numbers as CSV in the layout the lab's chart code reads (the file name says which
+/// chart), drawn as PNG and SVG by that code (src/Pipelines/Charts/Drawing, compiled into this sample).
 /// </summary>
 public static partial class LandscapeModel
 {
@@ -25,23 +25,8 @@ public static partial class LandscapeModel
         WriteCsv(folder, $"surface-{name.ToLowerInvariant()}", ["run", "x", "y", "loss", "accuracy"],
             surface.Points.Select(p => new object[] { name, p.X, p.Y, p.Loss, p.Accuracy }));
 
-    /// <summary>Runs <c>dotnet plot-tool/sharpness-plots.dll FOLDER</c>; returns what it printed (one line per chart).</summary>
-    /// <exception cref="InvalidOperationException">The tool is missing or failed.</exception>
-    public static string DrawCharts(string folder)
-    {
-        string tool = Path.Combine(AppContext.BaseDirectory, "plot-tool", "sharpness-plots.dll");
-        if (!File.Exists(tool))
-            throw new InvalidOperationException($"The plot tool is missing at '{tool}'; build this sample (SharpnessUsesPlotTool publishes it there).");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
-        start.ArgumentList.Add(tool);
-        start.ArgumentList.Add(folder);
-        using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"sharpness-plots failed (exit code {process.ExitCode}).");
-        return output;
-    }
+    /// <summary>Draws every chart CSV of <paramref name="folder"/> as PNG and SVG with the lab's chart code; returns one line per chart.</summary>
+    public static string DrawCharts(string folder) => string.Concat(ChartFolder.Draw(folder).Select(line => line + Environment.NewLine));
 
     private static void WriteCsv(string folder, string name, IReadOnlyList<string> header, IEnumerable<object[]> rows)
     {

@@ -1,9 +1,9 @@
-using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.Sharpness.Networks;
 using Microsoft.ML.Sharpness.Networks.Imported;
 using Microsoft.ML.Sharpness.Onnx;
 using Microsoft.ML.Sharpness.Persistence;
+using Microsoft.ML.Sharpness.Runtime;
 using Microsoft.ML.Transforms.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -71,7 +71,7 @@ public sealed class SamImageClassifierModel : IDisposable
             case SamImageClassifierTransformer trained:
                 return (trained.Model, false);
             case OnnxTransformer onnx:
-                return FromOnnx(OnnxBytesOf(onnx)) is { } rebuilt ? (rebuilt, true) : null;
+                return FromOnnx(MLNetInternals.OnnxModelBytes(onnx)) is { } rebuilt ? (rebuilt, true) : null;
             case IEnumerable<ITransformer> chain:
                 return chain.Reverse().Select(Search).FirstOrDefault(found => found != null);
             default:
@@ -152,20 +152,6 @@ public sealed class SamImageClassifierModel : IDisposable
             throw new InvalidOperationException("This model's image size or class count is not fixed, so it cannot be exported.");
         File.WriteAllBytes(path, OnnxModelExport.ExportBatched(Network, Info.Channels, Info.Height, Info.Width, Info.ClassNames.Count,
             new Dictionary<string, string> { ["Microsoft.ML.Sharpness.ClassNames"] = string.Join("\n", Info.ClassNames) }));
-    }
-
-    /// <summary>The ONNX bytes inside an OnnxTransformer, read back from the model file ML.NET writes for it.</summary>
-    private static byte[] OnnxBytesOf(OnnxTransformer onnx)
-    {
-        using var stream = new MemoryStream();
-        new MLContext().Model.Save(onnx, null, stream);
-        stream.Position = 0;
-        using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
-        var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("OnnxModel", StringComparison.Ordinal))
-            ?? throw new InvalidDataException("The OnnxTransformer saved no ONNX model.");
-        using var reader = new BinaryReader(entry.Open());
-        int length = reader.ReadInt32();
-        return reader.ReadBytes(length);
     }
 
     /// <inheritdoc/>

@@ -55,7 +55,7 @@ public sealed class PackageChecks
     }
 
     [TestMethod]
-    public void ToolPackage_IsTheSharpnessLabToolWithThePlotToolAndLinuxLibtorch()
+    public void ToolPackage_IsTheSharpnessLabToolWithScottPlotAndLinuxLibtorch()
     {
         using var package = ZipFile.OpenRead(Packages.PackageFile("SharpnessML.Lab"));
         var metadata = Nuspec(package);
@@ -67,7 +67,8 @@ public sealed class PackageChecks
         string[] files = [.. package.Entries.Select(e => e.FullName)];
         CollectionAssert.IsSubsetOf(new[]
         {
-            "README.md", "tools/net10.0/any/sharpness-lab.dll", "tools/net10.0/any/plot-tool/sharpness-plots.dll",
+            "README.md", "tools/net10.0/any/sharpness-lab.dll", "tools/net10.0/any/ScottPlot.dll",
+            "tools/net10.0/any/runtimes/linux-x64/native/libSkiaSharp.so",
             "tools/net10.0/any/runtimes/linux-x64/native/libLibTorchSharp.so", "tools/net10.0/any/runtimes/linux-x64/native/libtorch_cpu.so",
         }, files);
     }
@@ -121,7 +122,7 @@ public sealed class PackageChecks
         string html = File.ReadAllText(Path.Combine(report, "report.html"));
         StringAssert.Contains(html, "100 training and 50 test rows");
         StringAssert.Contains(html, "quick profile");
-        Assert.IsTrue(File.Exists(Path.Combine(report, "plots", "random-direction.png")), "the tool's plot tool drew the charts");
+        Assert.IsTrue(File.Exists(Path.Combine(report, "plots", "random-direction.png")), "the tool drew the charts");
         Assert.IsFalse(File.Exists(Path.Combine(report, "plots", "surface-sgd.png")), "the quick profile draws no surfaces");
     }
 

@@ -70,7 +70,7 @@ internal sealed class ImageColumns
 
     private static string[] KeyValueText(DataViewSchema.Column label, Type itemType, int classes)
     {
-        var method = typeof(ImageColumns).GetMethod(nameof(KeyValueTextOf), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        var method = new Func<DataViewSchema.Column, int, string[]>(KeyValueTextOf<object>).Method.GetGenericMethodDefinition();
         return (string[])method.MakeGenericMethod(itemType).Invoke(null, new object[] { label, classes })!;
     }
 

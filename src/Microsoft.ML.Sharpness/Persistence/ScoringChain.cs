@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sharpness.Runtime;
@@ -54,22 +53,10 @@ internal static class ScoringChain
             weights[k] = new VBuffer<float>(classes, 1, new[] { 1f }, new[] { k });
         var bias = new float[classes];
 
-        const BindingFlags Any = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
-        var modelConstructor = typeof(MaximumEntropyModelParameters).GetConstructors(Any)
-            .FirstOrDefault(c => c.GetParameters().Length == 7 && c.GetParameters()[1].ParameterType == typeof(VBuffer<float>[]))
-            ?? throw Unsupported(nameof(MaximumEntropyModelParameters));
-        var model = modelConstructor.Invoke(new object?[] { environment, weights, bias, classes, classes, info.ClassNames.ToArray(), null });
-
-        var transformerConstructor = typeof(MulticlassPredictionTransformer<MaximumEntropyModelParameters>).GetConstructors(Any)
-            .FirstOrDefault(c => c.GetParameters().Length == 7 && c.GetParameters()[2].ParameterType == typeof(DataViewSchema))
-            ?? throw Unsupported("MulticlassPredictionTransformer");
-        return (ITransformer)transformerConstructor.Invoke(new object[]
+        var model = MLNetInternals.MaximumEntropyModel.Value.Invoke(new object?[] { environment, weights, bias, classes, classes, info.ClassNames.ToArray(), null });
+        return (ITransformer)MLNetInternals.MulticlassPredictionTransformer.Value.Invoke(new object[]
         {
             environment, model, schema, logits, info.LabelColumnName, info.ScoreColumnName, info.PredictedLabelColumnName,
         });
     }
-
-
-    private static Exception Unsupported(string type) =>
-        new InvalidOperationException($"This Microsoft.ML version's {type} cannot be built; Microsoft.ML.Sharpness supports Microsoft.ML 5.0.");
 }

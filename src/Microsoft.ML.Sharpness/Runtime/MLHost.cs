@@ -6,16 +6,11 @@ namespace Microsoft.ML.Sharpness.Runtime;
 /// <summary>
 /// The user's MLContext as a component outside ML.NET can reach it. A catalog's environment is the context's internal host, not the
 /// MLContext itself, and ML.NET keeps its seed, GPU settings, cancellation flag and the catalogs' constructors internal; this reads
-/// them by reflection so that every component SharpnessML builds works in the user's context: its log, its seed, its
+/// them through <see cref="MLNetInternals"/> so that every component SharpnessML builds works in the user's context: its log, its seed, its
 /// <c>GpuDeviceId</c>/<c>FallbackToCpu</c> and <see cref="MLContextExtensions.CancelExecution"/>.
 /// </summary>
 internal sealed class MLHost
 {
-    private const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
-    private static readonly Assembly Core = typeof(IHostEnvironment).Assembly;
-    private static readonly Type InternalEnvironment = Core.GetType("Microsoft.ML.Runtime.IHostEnvironmentInternal", throwOnError: true)!;
-    private static readonly Type Cancelable = Core.GetType("Microsoft.ML.Runtime.ICancelable", throwOnError: true)!;
-    private static readonly PropertyInfo CanceledFlag = Cancelable.GetProperty("IsCanceled")!;
     private TransformsCatalog? transforms;
     private DataOperationsCatalog? data;
     private MulticlassClassificationCatalog? multiclass;
@@ -23,32 +18,32 @@ internal sealed class MLHost
     private MLHost(IHostEnvironment environment)
     {
         // An MLContext forwards to its host (its catalogs' environment), which alone carries the cancellation flag.
-        Environment = environment is MLContext context ? (IHostEnvironment)typeof(MLContext).GetField("_env", Members)!.GetValue(context)! : environment;
+        Environment = environment is MLContext context ? (IHostEnvironment)MLNetInternals.ContextHost.Value.GetValue(context)! : environment;
     }
 
     /// <summary>The host the catalogs were made from.</summary>
     public IHostEnvironment Environment { get; }
 
     /// <summary>The context's transforms, on its host (made when first asked for, as are the other catalogs).</summary>
-    public TransformsCatalog Transforms => transforms ??= Catalog<TransformsCatalog>();
+    public TransformsCatalog Transforms => transforms ??= Catalog<TransformsCatalog>(MLNetInternals.TransformsCatalog);
 
     /// <summary>The context's data operations, on its host.</summary>
-    public DataOperationsCatalog Data => data ??= Catalog<DataOperationsCatalog>();
+    public DataOperationsCatalog Data => data ??= Catalog<DataOperationsCatalog>(MLNetInternals.DataOperationsCatalog);
 
     /// <summary>The context's multiclass catalog (its evaluator), on its host.</summary>
-    public MulticlassClassificationCatalog MulticlassClassification => multiclass ??= Catalog<MulticlassClassificationCatalog>();
+    public MulticlassClassificationCatalog MulticlassClassification => multiclass ??= Catalog<MulticlassClassificationCatalog>(MLNetInternals.MulticlassCatalog);
 
     /// <summary>The seed the MLContext was created with (<c>new MLContext(seed)</c>), or null.</summary>
-    public int? Seed => (int?)Read(InternalEnvironment, "Seed");
+    public int? Seed => (int?)Read(MLNetInternals.Seed);
 
     /// <summary>The context's <c>GpuDeviceId</c>, which ONNX scoring uses.</summary>
-    public int? GpuDeviceId => (int?)Read(InternalEnvironment, "GpuDeviceId");
+    public int? GpuDeviceId => (int?)Read(MLNetInternals.GpuDeviceId);
 
     /// <summary>The context's <c>FallbackToCpu</c> for ONNX scoring.</summary>
-    public bool FallbackToCpu => (bool)Read(InternalEnvironment, "FallbackToCpu")!;
+    public bool FallbackToCpu => (bool)Read(MLNetInternals.FallbackToCpu)!;
 
     /// <summary>Whether <see cref="MLContextExtensions.CancelExecution"/> was called and not yet served.</summary>
-    public bool IsCanceled => Cancelable.IsInstanceOfType(Environment) ? (bool)CanceledFlag.GetValue(Environment)! : throw Unsupported("ICancelable.IsCanceled");
+    public bool IsCanceled => (bool)Read(MLNetInternals.IsCanceled)!;
 
     /// <summary>The host of <paramref name="environment"/>: an MLContext or a catalog's environment.</summary>
     public static MLHost Of(IHostEnvironment environment)
@@ -58,7 +53,13 @@ internal sealed class MLHost
     }
 
     /// <summary>Asks every component running in the context to stop (ML.NET's internal <c>ICancelable.CancelExecution</c>).</summary>
-    public void CancelExecution() => Cancelable.GetMethod("CancelExecution")!.Invoke(Environment, null);
+    public void CancelExecution()
+    {
+        var method = MLNetInternals.CancelExecution.Value;
+        if (!method.DeclaringType!.IsInstanceOfType(Environment))
+            throw Unsupported(MLNetInternals.CancelExecution);
+        method.Invoke(Environment, null);
+    }
 
     /// <summary>
     /// Throws <see cref="OperationCanceledException"/> when the context was canceled, and serves the request: the flag is cleared, so
@@ -72,33 +73,31 @@ internal sealed class MLHost
         throw new OperationCanceledException($"{operation} was canceled (MLContext.CancelExecution).");
     }
 
-    /// <summary>ML.NET never clears its flag; the host's protected setter does.</summary>
+    /// <summary>ML.NET never clears its flag; the host's protected setter does (on the host's own closed type).</summary>
     private void ClearCancellation()
     {
+        var setter = MLNetInternals.IsCanceledSetter.Value;
         for (Type? type = Environment.GetType(); type != null; type = type.BaseType)
         {
-            if (type.GetProperty("IsCanceled", Members | BindingFlags.DeclaredOnly) is { } property && property.GetSetMethod(nonPublic: true) is { } setter)
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == setter.DeclaringType)
             {
-                setter.Invoke(Environment, new object[] { false });
+                ((MethodInfo)MethodBase.GetMethodFromHandle(setter.MethodHandle, type.TypeHandle)!).Invoke(Environment, new object[] { false });
                 return;
             }
         }
-        throw Unsupported("the cancellation flag");
+        throw Unsupported(MLNetInternals.IsCanceledSetter);
     }
 
-    private object? Read(Type contract, string property)
+    private object? Read(InternalMember<PropertyInfo> member)
     {
-        if (!contract.IsInstanceOfType(Environment))
-            throw Unsupported($"{contract.Name}.{property}");
-        return contract.GetProperty(property)!.GetValue(Environment);
+        var property = member.Value;
+        if (!property.DeclaringType!.IsInstanceOfType(Environment))
+            throw Unsupported(member);
+        return property.GetValue(Environment);
     }
 
-    private T Catalog<T>()
-    {
-        var constructor = typeof(T).GetConstructor(Members, new[] { typeof(IHostEnvironment) }) ?? throw Unsupported(typeof(T).Name);
-        return (T)constructor.Invoke(new object[] { Environment });
-    }
+    private T Catalog<T>(InternalMember<ConstructorInfo> constructor) => (T)constructor.Value.Invoke(new object[] { Environment });
 
-    private static Exception Unsupported(string what) =>
-        new InvalidOperationException($"Could not reach {what} of the MLContext; this version of Microsoft.ML.Sharpness supports Microsoft.ML 5.0.");
+    private Exception Unsupported(InternalMember member) =>
+        new InvalidOperationException($"The environment {Environment.GetType().Name} has no {member} (Microsoft.ML {MLNetInternals.Version}).");
 }

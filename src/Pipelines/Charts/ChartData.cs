@@ -4,8 +4,8 @@ using Microsoft.ML.Sharpness.Lab.Studies;
 namespace Microsoft.ML.Sharpness.Lab.Charts;
 
 /// <summary>
-/// Writes the numbers of every chart of a study as CSV into the plots folder; <see cref="PlotTool"/> then draws each CSV
-/// file as PNG and SVG. The file name says what the chart is (see <c>src/Pipelines.Plots/Charts.cs</c>).
+/// Writes the numbers of every chart of a study as CSV into the plots folder; <see cref="Drawing.ChartFolder"/> then draws each CSV
+/// file as PNG and SVG. The file name says what the chart is (see <see cref="Drawing.ChartPlots"/>).
 /// </summary>
 internal static class ChartData
 {

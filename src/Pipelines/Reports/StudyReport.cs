@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.ML.Sharpness.Lab.Charts;
+using Microsoft.ML.Sharpness.Lab.Charts.Drawing;
 using Microsoft.ML.Sharpness.Lab.Studies;
 
 namespace Microsoft.ML.Sharpness.Lab.Reports;
@@ -32,7 +33,7 @@ internal static class StudyReport
         File.WriteAllText(Path.Combine(output, "summary.md"), markdown);
         string plots = Path.Combine(output, "plots");
         var charts = ChartData.Write(plots, study, summaries, landscapes);
-        PlotTool.Draw(plots);
+        ChartFolder.Draw(plots);
         File.WriteAllText(Path.Combine(output, "report.html"), Html(study, summaries, columns, charts, results, comparison, landscapes.Curves, notFinished));
     }
 

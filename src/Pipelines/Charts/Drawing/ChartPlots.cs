@@ -1,9 +1,9 @@
 using ScottPlot;
 
-namespace Microsoft.ML.Sharpness.Lab.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts.Drawing;
 
 /// <summary>Draws one chart CSV of a sharpness-lab report; the file name (without extension) says which chart it is.</summary>
-internal static class Charts
+internal static class ChartPlots
 {
     /// <summary>Draws <paramref name="csvPath"/> into <paramref name="files"/>; false when the file name is no known chart.</summary>
     public static bool Draw(string csvPath, ChartFiles files)

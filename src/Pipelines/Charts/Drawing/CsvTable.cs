@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Microsoft.ML.Sharpness.Lab.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts.Drawing;
 
 /// <summary>A CSV file written by sharpness-lab: a header and rows of fields (numbers in invariant culture, simple quoting).</summary>
 internal sealed class CsvTable

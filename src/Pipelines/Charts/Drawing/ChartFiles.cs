@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace Microsoft.ML.Sharpness.Lab.Plots;
+namespace Microsoft.ML.Sharpness.Lab.Charts.Drawing;
 
 /// <summary>Where charts go: every chart is written as <c>name.png</c> and <c>name.svg</c>, next to its numbers in <c>name.csv</c>.</summary>
 internal sealed class ChartFiles(string folder)
@@ -22,6 +22,6 @@ internal sealed class ChartFiles(string folder)
     {
         Directory.CreateDirectory(Folder);
         plot.SavePng(PathOf(name, "png"), Width, Height);
-        plot.SaveSvg(PathOf(name, "svg"), Width, Height);
+        QuietNativeStderr.Run(() => plot.SaveSvg(PathOf(name, "svg"), Width, Height));
     }
 }
