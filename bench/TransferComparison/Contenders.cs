@@ -9,7 +9,7 @@ internal sealed record ContenderResult(string Contender, double Accuracy, double
 
 /// <summary>Settings of SharpnessML's contenders that the command line can change (the rest are in <see cref="Contenders"/>).</summary>
 internal sealed record FineTuneSettings(
-    int FineTuneEpochs, float FineTuneLearningRate, float BackboneScale, float FineTuneRho, bool FreezeStatistics,
+    int FineTuneEpochs, float FineTuneLearningRate, float BackboneScale, float FineTuneRho, bool FreezeStatistics, bool PerturbBackbone,
     int HeadEpochs, float HeadLearningRate, float HeadRho, int ScratchEpochs, float ScratchLearningRate, int BatchSize, int Threads, bool Verbose);
 
 /// <summary>
@@ -83,6 +83,7 @@ internal sealed class Contenders
         PretrainedPreprocessingPath = PretrainedModels.ResNet18ImageNetPreprocessing,
         FreezeBackbone = frozen,
         FreezeBackboneStatistics = !frozen && settings.FreezeStatistics,
+        PerturbBackbone = frozen || settings.PerturbBackbone,
         BackboneLearningRateScale = settings.BackboneScale,
         Optimizer = optimizer,
         Rho = frozen ? settings.HeadRho : settings.FineTuneRho,

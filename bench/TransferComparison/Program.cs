@@ -9,7 +9,7 @@ using Microsoft.ML.Sharpness.Benchmarks;
 // Usage (a data folder from `sharpness-lab data`, e.g. Fashion-MNIST classes 5–9):
 //   dotnet run -c Release --project bench/TransferComparison -- --data DIR [--per-class 20,100] [--seeds 1,2,3] [--noise 0,0.4]
 //       [--test-per-class N (default: all)] [--contenders recipe-sdca,...] [--out results.csv] [--threads 2] [--batch 16]
-//       [--finetune-epochs 15] [--finetune-lr 0.01] [--backbone-scale 0.1] [--finetune-rho 0.05] [--update-statistics]
+//       [--finetune-epochs 15] [--finetune-lr 0.01] [--backbone-scale 0.1] [--finetune-rho 0.05] [--update-statistics] [--perturb-backbone]
 //       [--head-epochs 30] [--head-lr 0.01] [--head-rho 0.05] [--scratch-epochs 15] [--scratch-lr 0.01] [--verbose (epoch reports)]
 // Results are appended to the CSV one row per contender as they finish (a rerun with the same --out skips what is there).
 // With "frozen-cost" first: a 30-epoch frozen-backbone fine-tune against one backbone pass over the same images (FrozenCost.cs):
@@ -30,7 +30,7 @@ string output = Path.GetFullPath(Bench.Option(args, "--out") ?? "transfer-result
 var settings = new FineTuneSettings(
     FineTuneEpochs: Bench.Option(args, "--finetune-epochs", 15), FineTuneLearningRate: (float)Bench.Option(args, "--finetune-lr", 0.01),
     BackboneScale: (float)Bench.Option(args, "--backbone-scale", 0.1), FineTuneRho: (float)Bench.Option(args, "--finetune-rho", 0.05),
-    FreezeStatistics: !args.Contains("--update-statistics"),
+    FreezeStatistics: !args.Contains("--update-statistics"), PerturbBackbone: args.Contains("--perturb-backbone"),
     HeadEpochs: Bench.Option(args, "--head-epochs", 30), HeadLearningRate: (float)Bench.Option(args, "--head-lr", 0.01), HeadRho: (float)Bench.Option(args, "--head-rho", 0.05),
     ScratchEpochs: Bench.Option(args, "--scratch-epochs", 15), ScratchLearningRate: (float)Bench.Option(args, "--scratch-lr", 0.01),
     BatchSize: Bench.Option(args, "--batch", 16), Threads: Bench.Option(args, "--threads", 2), Verbose: args.Contains("--verbose"));

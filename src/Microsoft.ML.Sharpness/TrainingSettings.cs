@@ -190,6 +190,15 @@ public class TrainingSettings
     public float BackboneLearningRateScale { get; set; } = 0.1f;
 
     /// <summary>
+    /// With <see cref="PretrainedModelPath"/>, a trainable backbone and <see cref="Optimizer"/> Sam or AdaptiveSam: whether SAM's
+    /// perturbation ε covers the backbone's weights (true) or only the new head's (false: ε = ρ·g_head/‖g_head‖₂, the backbone unmoved
+    /// while the gradient at w + ε is taken for all weights). A backbone whose BatchNorm normalizes with fixed statistics
+    /// (<see cref="FreezeBackboneStatistics"/>) does not renormalize a perturbation of its early convolutions, so ρ sized for a whole
+    /// network can wreck its features (docs/reproductions.md, "Transfer learning from ImageNet"). Default true.
+    /// </summary>
+    public bool PerturbBackbone { get; set; } = true;
+
+    /// <summary>
     /// Per-channel normalization (x − mean)/std applied inside the network to the feature column's images, exported with it; e.g.
     /// <see cref="Sharpness.InputNormalization.ImageNet"/> for torchvision's models on pixels scaled to [0, 1]. Default null: none.
     /// </summary>

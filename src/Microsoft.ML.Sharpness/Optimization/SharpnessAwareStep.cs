@@ -28,10 +28,14 @@ internal sealed class SharpnessAwareStep
     private readonly int rowsPerPerturbation;
     private readonly double labelSmoothing;
     private readonly double gradientClipNorm;
+    private readonly bool[] perturbed;
 
-    /// <summary>A step of <paramref name="kind"/> over <paramref name="baseOptimizer"/>; <paramref name="gradientClipNorm"/> is the global L2 norm c the stepping gradient is clipped to (0 = off).</summary>
+    /// <summary>
+    /// A step of <paramref name="kind"/> over <paramref name="baseOptimizer"/>; <paramref name="gradientClipNorm"/> is the global L2 norm c the
+    /// stepping gradient is clipped to (0 = off); <paramref name="perturbs"/> picks the parameters ε covers, its norm taken over them only (null: all).
+    /// </summary>
     public SharpnessAwareStep(nn.Module<Tensor, Tensor> model, optim.Optimizer baseOptimizer, SharpnessOptimizer kind,
-        double rho, double eta, int rowsPerPerturbation, double labelSmoothing, double gradientClipNorm = 0)
+        double rho, double eta, int rowsPerPerturbation, double labelSmoothing, double gradientClipNorm = 0, Func<Parameter, bool>? perturbs = null)
     {
         this.gradientClipNorm = gradientClipNorm;
         this.model = model;
@@ -43,6 +47,7 @@ internal sealed class SharpnessAwareStep
         this.labelSmoothing = labelSmoothing;
         weights = new NetworkWeights(model);
         parameters = weights.Parameters;
+        perturbed = parameters.Select(p => perturbs?.Invoke(p) ?? true).ToArray();
         batchNorms = model.modules().OfType<BatchNorm>().ToArray();
     }
 
@@ -142,7 +147,7 @@ internal sealed class SharpnessAwareStep
         var norms = new List<Tensor>();
         for (int i = 0; i < parameters.Count; i++)
         {
-            if (parameters[i].grad is not { } grad) continue;
+            if (parameters[i].grad is not { } grad || !perturbed[i]) continue;
             if (kind == SharpnessOptimizer.AdaptiveSam)
             {
                 scale[i] = parameters[i].abs().add_(eta);

@@ -93,6 +93,7 @@ internal static class OptionsValidation
             Require.That(options.PretrainedFeatureNode is null, nameof(options.PretrainedFeatureNode), options.PretrainedFeatureNode, needsPath);
             Require.That(!options.FreezeBackbone, nameof(options.FreezeBackbone), options.FreezeBackbone, needsPath);
             Require.That(!options.FreezeBackboneStatistics, nameof(options.FreezeBackboneStatistics), options.FreezeBackboneStatistics, needsPath);
+            Require.That(options.PerturbBackbone, nameof(options.PerturbBackbone), options.PerturbBackbone, needsPath);
             Require.That(options.BackboneLearningRateScale == new TrainingSettings().BackboneLearningRateScale, nameof(options.BackboneLearningRateScale),
                 options.BackboneLearningRateScale, needsPath);
             Require.That(options.InputNormalization is null, nameof(options.InputNormalization), "set", needsPath);

@@ -45,7 +45,7 @@ internal sealed class TrainingLoop
         long steps = (rows + batchSize - 1) / batchSize;
         using var optimizer = BaseOptimizers.Create(TrainableGroups.Of(network, options), options);
         var stepper = new SharpnessAwareStep(network, optimizer.Optimizer, options.Optimizer, options.Rho, options.AdaptiveEta, options.SharpnessBatchSize, options.LabelSmoothing,
-            options.GradientClipNorm);
+            options.GradientClipNorm, TrainableGroups.Perturbed(network, options));
         var schedule = new LearningRateScheduler(options.LearningRateSchedule, options.LearningRate, steps, options.Epochs, options.StepEpochs, options.StepGamma);
         using var shuffling = new Generator((ulong)seed);
         using var augmentation = BatchAugmentation.For(options, seed + 1L);

@@ -46,6 +46,30 @@ public sealed class SharpnessAwareStepTests
     }
 
     [TestMethod]
+    public void APerturbationLimitedToSomeParametersTakesItsNormOverThemAlone()
+    {
+        var (x, y) = Batch();
+        using var model = SoftmaxModel(seed: 3);
+        var reference = ReferenceOf(model);
+        using var optimizer = optim.SGD(model.parameters(), LearningRate);
+        var bias = model.parameters().Last();
+        new SharpnessAwareStep(model, optimizer, SharpnessOptimizer.Sam, Rho, Eta, 0, 0, perturbs: p => p.Handle == bias.Handle)
+            .Step(Tensor(x), tensor(y.Select(v => (long)v).ToArray()));
+
+        // Hand-computed: ε = ρ·g_b/‖g_b‖₂ on the bias only (the weight unmoved), then w ← w − lr·∇L(W, b + ε) for all parameters.
+        double[] w = reference.Flatten(), g = reference.Gradient(x, y);
+        int biasStart = Classes * Inputs;
+        double norm = Math.Sqrt(g.Skip(biasStart).Sum(v => v * v));
+        double[] perturbed = w.Select((wi, i) => i < biasStart ? wi : wi + Rho * g[i] / norm).ToArray();
+        double[] g2 = SoftmaxRegression.FromFlat(perturbed, Classes, Inputs).Gradient(x, y);
+        double[] actual = ReferenceOf(model).Flatten();
+        for (int i = 0; i < w.Length; i++)
+            Assert.AreEqual(w[i] - LearningRate * g2[i], actual[i], 2e-6, $"parameter {i}");
+        double[] whole = reference.PerturbedGradient(x, y, Rho, adaptiveEta: null);
+        Assert.IsGreaterThan(1e-4, whole.Zip(g2).Max(p => Math.Abs(p.First - p.Second)), "a different step from SAM over all parameters");
+    }
+
+    [TestMethod]
     public void SamAndSgdStepsDiffer()
     {
         var (x, y) = Batch();

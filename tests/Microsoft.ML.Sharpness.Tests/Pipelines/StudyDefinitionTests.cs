@@ -151,7 +151,7 @@ public sealed class StudyDefinitionTests
             Augmentation = ImageAugmentation.CropAndFlip | ImageAugmentation.Cutout, AugmentationPadding = 2, CutoutSize = 6,
             ValidationFraction = 0.1, EarlyStoppingPatience = 4, EarlyStoppingMetric = EarlyStoppingMetric.ValidationLoss,
             PretrainedModelPath = "pretrained.onnx", PretrainedPreprocessingPath = "preprocess.onnx", PretrainedFeatureNode = "/features/Relu", FreezeBackbone = true,
-            CacheBackboneFeatures = false, FreezeBackboneStatistics = true, BackboneLearningRateScale = 0.5f,
+            CacheBackboneFeatures = false, FreezeBackboneStatistics = true, PerturbBackbone = false, BackboneLearningRateScale = 0.5f,
             InputNormalization = InputNormalization.ImageNet, SharpnessMonitor = new SharpnessMonitorOptions { EverySteps = 20, Rows = 64 },
         };
         foreach (var property in SettableProperties.Where(p => p.Name != nameof(TrainingSettings.Seed)))

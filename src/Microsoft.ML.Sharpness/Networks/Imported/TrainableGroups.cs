@@ -21,4 +21,13 @@ internal static class TrainableGroups
         if (backbone.Length > 0) groups.Add(new ParameterGroup(backbone, settings.BackboneLearningRateScale));
         return groups;
     }
+
+    /// <summary>Which parameters SAM perturbs: all, or all but the backbone's when <see cref="TrainingSettings.PerturbBackbone"/> is false.</summary>
+    public static Func<Parameter, bool>? Perturbed(Sequential network, TrainingSettings settings)
+    {
+        if (settings.PerturbBackbone || settings.PretrainedModelPath is null || !network.named_children().Any(c => c.name == PretrainedNetwork.Backbone))
+            return null;
+        var inBackbone = PretrainedNetwork.BackboneOf(network).parameters().Select(p => p.Handle).ToHashSet();
+        return p => !inBackbone.Contains(p.Handle);
+    }
 }
