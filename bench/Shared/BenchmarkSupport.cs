@@ -37,6 +37,20 @@ internal static class Bench
         return root;
     }
 
+    /// <summary>This process's peak resident set size so far, in MiB (VmHWM of /proc/self/status; NaN elsewhere).</summary>
+    public static double PeakResidentMiB()
+    {
+        try
+        {
+            string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            return double.NaN;
+        }
+    }
+
     /// <summary>1-minute load average (above 0: something else was using the shared cores).</summary>
     public static double LoadAverage()
     {

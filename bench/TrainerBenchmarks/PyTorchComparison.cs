@@ -48,6 +48,7 @@ internal static class PyTorchComparison
         var ours = blocks.ToDictionary(k => k.Key, _ => new List<List<double>>());
         var theirs = blocks.ToDictionary(k => k.Key, _ => new List<List<double>>());
         var peerFirstLoss = new Dictionary<string, double>();
+        double peerPeakMiB = double.NaN;
         var wall = Stopwatch.StartNew();
         for (int round = 0; round < rounds; round++)
         {
@@ -63,6 +64,7 @@ internal static class PyTorchComparison
                         JsonElement reply = peer.Ask(command);
                         p = reply.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToList();
                         if (reply.TryGetProperty("first_loss", out var firstLoss)) peerFirstLoss[key] = firstLoss.GetDouble();
+                        if (reply.TryGetProperty("peak_rss_mib", out var peak)) peerPeakMiB = peak.GetDouble();
                     }
                 }
                 if (round > 0) { ours[key].Add(o!); theirs[key].Add(p!); }
@@ -93,6 +95,7 @@ internal static class PyTorchComparison
             Console.WriteLine($"| {label} | {Bench.Median(PerRound(ours, key)):F4} | {Bench.Median(PerRound(theirs, key)):F4} | " +
                 $"{Bench.MedianRatio(PerRound(ours, key), PerRound(theirs, key)):F3} | {Fastest(ours, key):F4} / {Fastest(theirs, key):F4} | " +
                 $"{Fastest(ours, key) / Fastest(theirs, key):F3} |");
+        Console.WriteLine($"| peak resident memory (MiB) of the whole process: its steps, the matmul operands, the exchanged data | {Bench.PeakResidentMiB():F0} | {peerPeakMiB:F0} | | | |");
         Console.WriteLine($"| SAM / SGD | {Bench.MedianRatio(PerRound(ours, "sam"), PerRound(ours, "sgd")):F3} | {Bench.MedianRatio(PerRound(theirs, "sam"), PerRound(theirs, "sgd")):F3} | | " +
             $"{Fastest(ours, "sam") / Fastest(ours, "sgd"):F3} / {Fastest(theirs, "sam") / Fastest(theirs, "sgd"):F3} | |");
         Console.WriteLine();

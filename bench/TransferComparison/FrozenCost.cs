@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.Data;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sharpness.Benchmarks;
@@ -13,27 +12,13 @@ namespace Microsoft.ML.Sharpness.Benchmarks;
 /// </summary>
 internal static class FrozenCost
 {
-    private const int Side = 224;
-
-    private sealed class PixelRow
-    {
-        [VectorType(3, Side, Side)] public float[] Features { get; set; } = [];
-        public string Label { get; set; } = "";
-    }
+    private const int Side = CachedPixels.Side;
 
     public static void Run(string data, int rows, int rounds, int epochs, int batch, int threads, SharpnessOptimizer optimizer)
     {
         var ml = new MLContext(seed: 1);
         set_num_threads(threads);
-        var images = TransferRows.Sample(TransferRows.Read(ml, Path.Combine(data, "train.tsv"), []), rows / 5, seed: 1);
-        var pixels = ml.Transforms.LoadImages("Image", data, nameof(ImageRow.ImagePath))
-            .Append(ml.Transforms.ResizeImages("Image", Side, Side))
-            .Append(ml.Transforms.ExtractPixels("Features", "Image"))
-            .Append(ml.Transforms.Conversion.MapValueToKey("Label"))
-            .Fit(ml.Data.LoadFromEnumerable(images));
-        var cached = ml.Data.Cache(pixels.Transform(ml.Data.LoadFromEnumerable(images)), "Features", "Label");
-        float[] all = cached.GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
-        int count = images.Length;
+        var (cached, all, count) = CachedPixels.Load(ml, data, rows);
 
         using var preprocess = SamImageClassifierModel.FromOnnxFile(PretrainedModels.ResNet18ImageNetPreprocessing);
         using var backbone = SamImageClassifierModel.FromOnnxFile(PretrainedModels.ResNet18ImageNet);

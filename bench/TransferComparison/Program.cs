@@ -14,6 +14,14 @@ using Microsoft.ML.Sharpness.Benchmarks;
 // Results are appended to the CSV one row per contender as they finish (a rerun with the same --out skips what is there).
 // With "frozen-cost" first: a 30-epoch frozen-backbone fine-tune against one backbone pass over the same images (FrozenCost.cs):
 //   dotnet run -c Release --project bench/TransferComparison -- frozen-cost --data DIR [--rows 500] [--rounds 4] [--epochs 30] [--batch 16] [--threads 2] [--sam]
+// With "imported-cost" first: an epoch of fine-tuning the imported ResNet-18 against the trainer's own ResNet-18 (ImportedStepCost.cs):
+//   dotnet run -c Release --project bench/TransferComparison -- imported-cost --data DIR [--rows 128] [--rounds 4] [--batch 16] [--threads 2] [--sam]
+if (args.Length > 0 && args[0] == "imported-cost")
+{
+    ImportedStepCost.Run(Bench.Option(args, "--data") ?? throw new ArgumentException("--data DIR"), Bench.Option(args, "--rows", 128), Bench.Option(args, "--rounds", 4),
+        Bench.Option(args, "--batch", 16), Bench.Option(args, "--threads", 2), args.Contains("--sam") ? SharpnessOptimizer.Sam : SharpnessOptimizer.Sgd);
+    return;
+}
 if (args.Length > 0 && args[0] == "frozen-cost")
 {
     FrozenCost.Run(Bench.Option(args, "--data") ?? throw new ArgumentException("--data DIR"), Bench.Option(args, "--rows", 500), Bench.Option(args, "--rounds", 4),

@@ -15,7 +15,7 @@ OpenBLAS (linear layers) gets one thread during the steps and `threads` for the 
   /usr/bin/python3 training_step_benchmark.py D [--threads 2] [--batch 128] [--steps 30] [--warmup 5] [--blas-threads 1] [--out result.json]
   /usr/bin/python3 training_step_benchmark.py D --serve [...]    # driven line by line (see serve)
 """
-import argparse, json, os, statistics, sys, time
+import argparse, json, os, resource, statistics, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from make_random_exchange import load, set_blas_threads, tune_malloc
 
@@ -134,7 +134,8 @@ def serve(args, blas_threads, malloc):
         for _ in range(int(count)):
             start = time.perf_counter(); loss = step(net, optimizer, x, y); times.append(time.perf_counter() - start)
             if entry[5] is None: entry[5] = loss.item()
-        print(json.dumps({"seconds": times, "first_loss": entry[5]}), flush=True)
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        print(json.dumps({"seconds": times, "first_loss": entry[5], "peak_rss_mib": peak_mib}), flush=True)
 
 
 if __name__ == "__main__":

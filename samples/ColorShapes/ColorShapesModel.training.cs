@@ -54,7 +54,8 @@ public static partial class ColorShapesModel
     /// <summary>
     /// Fine-tuning ML.NET's ImageNet ResNet-18 (<see cref="PretrainedModels.ResNet18ImageNet"/>, with its preprocessing inside the
     /// network): a new 5-class head, the backbone at a tenth of the learning rate with its BatchNorm statistics frozen, SGD with
-    /// momentum under SAM; no augmentation, no early stopping, to keep the sample's run short.
+    /// momentum under SAM with ε on the head alone (over a backbone with frozen statistics, ρ = 0.05 on every weight does not
+    /// train); no augmentation, no early stopping, to keep the sample's run short.
     /// </summary>
     public static SamImageClassifierOptions FineTuneOptions(int epochs) => new()
     {
@@ -62,6 +63,7 @@ public static partial class ColorShapesModel
         PretrainedPreprocessingPath = PretrainedModels.ResNet18ImageNetPreprocessing,
         BackboneLearningRateScale = 0.1f,
         FreezeBackboneStatistics = true,
+        PerturbBackbone = false,
         Optimizer = SharpnessOptimizer.Sam,
         Rho = 0.05f,
         LearningRate = 0.01f,

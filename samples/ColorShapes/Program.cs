@@ -11,7 +11,7 @@ using Microsoft.ML.Sharpness;
 string? folderArgument = args.Length > 0 ? args[0] : null;
 int epochs = args.Length > 1 ? int.Parse(args[1]) : 8;
 int imageSize = args.Length > 2 ? int.Parse(args[2]) : 64;
-int fineTuneEpochs = args.Length > 3 ? int.Parse(args[3]) : 3;
+int fineTuneEpochs = args.Length > 3 ? int.Parse(args[3]) : 2;
 string work = Path.Combine(Path.GetTempPath(), "sharpnessml-color-shapes");
 string folder = folderArgument ?? Path.Combine(work, "images");
 if (folderArgument is null && !File.Exists(Path.Combine(folder, "test.tsv")))

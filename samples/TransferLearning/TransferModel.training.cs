@@ -23,7 +23,8 @@ public static partial class TransferModel
 
     /// <summary>
     /// Fine-tuning options: a new head for the data's classes, the backbone at 0.1× the learning rate with its BatchNorm statistics
-    /// frozen (a few images per class make noisy batch statistics), SGD with momentum, cosine schedule, batch 16. With
+    /// frozen (a few images per class make noisy batch statistics), SGD with momentum, cosine schedule, batch 16; under SAM, ε
+    /// covers the head alone (over a backbone with frozen statistics, ρ = 0.05 on every weight does not train). With
     /// <paramref name="linearProbe"/>: the head alone on the frozen backbone (each image passes the backbone once).
     /// </summary>
     public static SamImageClassifierOptions FineTuneOptions(Pretrained pretrained, SharpnessOptimizer optimizer, int epochs, bool linearProbe = false) => new()
@@ -33,6 +34,7 @@ public static partial class TransferModel
         InputNormalization = pretrained.Preprocessing is null && pretrained.Input.Channels == 3 ? InputNormalization.ImageNet : null,
         FreezeBackbone = linearProbe,
         FreezeBackboneStatistics = !linearProbe,
+        PerturbBackbone = false,
         BackboneLearningRateScale = 0.1f,
         Optimizer = optimizer,
         Rho = 0.05f,
