@@ -58,7 +58,7 @@ internal sealed class Contenders
         "finetune-sgd" => Ours(name, train, seed, Pretrained(frozen: false, SharpnessOptimizer.Sgd)),
         "finetune-sam" => Ours(name, train, seed, Pretrained(frozen: false, SharpnessOptimizer.Sam)),
         "lpft-sgd" => Ours(name, train, seed, Pretrained(frozen: false, SharpnessOptimizer.Sgd), probe: Pretrained(frozen: true, SharpnessOptimizer.Sgd)),
-        "lpft-sam" => Ours(name, train, seed, Pretrained(frozen: false, SharpnessOptimizer.Sam), probe: Pretrained(frozen: true, SharpnessOptimizer.Sgd)),
+        "lpft-sam" => Ours(name, train, seed, Pretrained(frozen: false, SharpnessOptimizer.Sam), probe: Pretrained(frozen: true, SharpnessOptimizer.Sam)),
         "scratch-sgd" => Ours(name, train, seed, Scratch(), side: 28),
         _ => throw new ArgumentException($"Unknown contender '{name}'; the contenders are {string.Join(", ", All)}."),
     };

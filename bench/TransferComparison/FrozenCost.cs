@@ -47,15 +47,8 @@ internal static class FrozenCost
             return watch.Elapsed.TotalSeconds;
         }
 
-        var pass = new List<double>();
-        var fit = new List<double>();
-        for (int round = 0; round < rounds; round++)
-        {
-            double a, b;
-            if (round % 2 == 0) { a = OnePass(); b = FrozenFit(); } else { b = FrozenFit(); a = OnePass(); }
-            Console.Error.WriteLine($"round {round}: one backbone pass {a:F2} s, {epochs}-epoch frozen fine-tune {b:F2} s");
-            if (round > 0) { pass.Add(a); fit.Add(b); }
-        }
+        var (pass, fit) = TakingTurns.Run(rounds, OnePass, FrozenFit,
+            (round, a, b) => Console.Error.WriteLine($"round {round}: one backbone pass {a:F2} s, {epochs}-epoch frozen fine-tune {b:F2} s"));
         Console.WriteLine($"ResNet-18 (ML.NET's ImageNet file) at {Side}×{Side}, {count} images, batch {batch}, {threads} threads, {optimizer} on the head, " +
             $"{rounds - 1} rounds after a warm-up; load at the end {Bench.LoadAverage():F1}");
         Console.WriteLine();

@@ -38,15 +38,8 @@ internal static class ImportedStepCost
             return seconds;
         }
 
-        var importedSeconds = new List<double>();
-        var nativeSeconds = new List<double>();
-        for (int round = 0; round < rounds; round++)
-        {
-            double a, b;
-            if (round % 2 == 0) { a = Epoch(imported: true); b = Epoch(imported: false); } else { b = Epoch(imported: false); a = Epoch(imported: true); }
-            Console.Error.WriteLine($"round {round}: imported ResNet-18 epoch {a:F2} s, native ResNet-18 epoch {b:F2} s");
-            if (round > 0) { importedSeconds.Add(a); nativeSeconds.Add(b); }
-        }
+        var (importedSeconds, nativeSeconds) = TakingTurns.Run(rounds, () => Epoch(imported: true), () => Epoch(imported: false),
+            (round, a, b) => Console.Error.WriteLine($"round {round}: imported ResNet-18 epoch {a:F2} s, native ResNet-18 epoch {b:F2} s"));
         Console.WriteLine($"ResNet-18 at 224×224, {count} images, batch {batch}, {threads} threads, {optimizer}, {rounds - 1} rounds after a warm-up; " +
             $"load at the end {Bench.LoadAverage():F1}; peak resident memory of the process {Bench.PeakResidentMiB():F0} MiB");
         Console.WriteLine();

@@ -8,7 +8,7 @@ using Microsoft.ML.Sharpness.Benchmarks;
 // test accuracy and wall time of each (docs/reproductions.md, "Transfer learning from ImageNet").
 // Usage (a data folder from `sharpness-lab data`, e.g. Fashion-MNIST classes 5–9):
 //   dotnet run -c Release --project bench/TransferComparison -- --data DIR [--per-class 20,100] [--seeds 1,2,3] [--noise 0,0.4]
-//       [--test-per-class N (default: all)] [--contenders recipe-sdca,...] [--out results.csv] [--threads 2] [--batch 16]
+//       [--test-per-class N (default: all)] [--test-skip-per-class K (test images K.. of each class; default 0)] [--contenders recipe-sdca,...] [--out results.csv] [--threads 2] [--batch 16]
 //       [--finetune-epochs 15] [--finetune-lr 0.01] [--backbone-scale 0.1] [--finetune-rho 0.05] [--update-statistics] [--perturb-backbone]
 //       [--head-epochs 30] [--head-lr 0.01] [--head-rho 0.05] [--scratch-epochs 15] [--scratch-lr 0.01] [--verbose (epoch reports)]
 // Results are appended to the CSV one row per contender as they finish (a rerun with the same --out skips what is there).
@@ -47,7 +47,8 @@ var ml = new MLContext(seed: 1);
 ml.ComponentCatalog.RegisterAssembly(typeof(Microsoft.ML.Sharpness.SamImageClassifierModel).Assembly);
 var trainPool = TransferRows.Read(ml, Path.Combine(data, "train.tsv"), []);
 var testAll = TransferRows.Read(ml, Path.Combine(data, "test.tsv"), []);
-var test = testPerClass is { } n ? testAll.GroupBy(r => r.Label).SelectMany(g => g.Take(n)).ToArray() : testAll;
+int testSkip = Bench.Option(args, "--test-skip-per-class", 0);
+var test = testAll.GroupBy(r => r.Label).SelectMany(g => g.Skip(testSkip).Take(testPerClass ?? int.MaxValue)).ToArray();
 Console.WriteLine($"{data}: {trainPool.Length} training images to draw from, {test.Length} test images; {Environment.ProcessorCount} cores, load {Bench.LoadAverage():F1}; {settings}");
 
 var done = File.Exists(output) ? File.ReadLines(output).Skip(1).Select(l => string.Join(",", l.Split(',').Take(4))).ToHashSet() : [];
@@ -64,7 +65,16 @@ foreach (int seed in seeds)
     {
         string key = string.Join(",", size, noise.ToString(CultureInfo.InvariantCulture), seed, name);
         if (done.Contains(key)) continue;
-        var result = pipelines.Run(name, train, seed);
+        ContenderResult result;
+        try
+        {
+            result = pipelines.Run(name, train, seed);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("Training diverged", StringComparison.Ordinal))
+        {
+            Console.WriteLine($"{size} per class, noise {noise:P0}, seed {seed}, {name}: {e.Message}");
+            result = new ContenderResult(name, double.NaN, double.NaN, double.NaN);
+        }
         string line = string.Create(CultureInfo.InvariantCulture, $"{key},{result.Accuracy:F4},{result.FitSeconds:F1},{result.ScoreSeconds:F1},{Bench.LoadAverage():F1}");
         File.AppendAllText(output, line + "\n");
         Console.WriteLine($"{size} per class, noise {noise:P0}, seed {seed}, {name}: test accuracy {result.Accuracy:P2}, fit {result.FitSeconds:F1} s, scoring {result.ScoreSeconds:F1} s");

@@ -16,11 +16,17 @@ internal static class TransferReport
         foreach (var group in rows.GroupBy(r => (r.PerClass, r.Noise, r.Contender)).OrderBy(g => g.Key.PerClass).ThenBy(g => g.Key.Noise)
                      .ThenBy(g => Array.IndexOf(Contenders.All, g.Key.Contender)))
         {
-            var accuracies = group.Select(r => r.Accuracy).ToArray();
+            int diverged = group.Count(r => double.IsNaN(r.Accuracy));
+            var accuracies = group.Select(r => r.Accuracy).Where(a => !double.IsNaN(a)).ToArray();
+            if (accuracies.Length == 0)
+            {
+                Console.WriteLine($"| {group.Key.PerClass} | {group.Key.Noise:P0} | {group.Key.Contender} | {diverged} | diverged | |");
+                continue;
+            }
             double mean = accuracies.Average();
             double se = accuracies.Length > 1 ? Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Length - 1) / accuracies.Length) : double.NaN;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {group.Key.PerClass} | {group.Key.Noise:P0} | {group.Key.Contender} | {accuracies.Length} | {100 * mean:F2} ± {100 * se:F2} % | {group.Average(r => r.Fit):F1} |"));
+                $"| {group.Key.PerClass} | {group.Key.Noise:P0} | {group.Key.Contender} | {accuracies.Length}{(diverged > 0 ? $" (+{diverged} diverged)" : "")} | {100 * mean:F2} ± {100 * se:F2} % | {group.Where(r => !double.IsNaN(r.Fit)).Select(r => r.Fit).DefaultIfEmpty(double.NaN).Average():F1} |"));
         }
     }
 }
