@@ -40,22 +40,27 @@ catch (OperationCanceledException)
 }
 Directory.Delete(checkpoints, recursive: true); // the run is finished
 
-Console.WriteLine($"Fine-tuning ML.NET's ImageNet ResNet-18 at 224×224 for {fineTuneEpochs} epochs:");
+Console.WriteLine($"Transfer from ML.NET's ImageNet ResNet-18 at 224×224: a SAM head on the frozen backbone, then the whole network fine-tuned from it for {fineTuneEpochs} epochs:");
 ITransformer model;
-Microsoft.ML.Data.MulticlassClassificationMetrics metrics;
+Microsoft.ML.Data.MulticlassClassificationMetrics headMetrics, metrics;
 try
 {
-    var pipeline = ColorShapesModel.BuildFineTunePipeline(mlContext, folder, ColorShapesModel.FineTuneOptions(fineTuneEpochs));
-    (model, metrics) = ColorShapesModel.TrainAndEvaluate(mlContext, pipeline, train, test);
+    ITransformer head;
+    (head, headMetrics) = ColorShapesModel.TrainAndEvaluate(mlContext,
+        ColorShapesModel.BuildFineTunePipeline(mlContext, folder, ColorShapesModel.TransferOptions(head: true, fineTuneEpochs)), train, test);
+    var whole = ColorShapesModel.TransferOptions(head: false, fineTuneEpochs);
+    whole.InitialModel = head;
+    (model, metrics) = ColorShapesModel.TrainAndEvaluate(mlContext, ColorShapesModel.BuildFineTunePipeline(mlContext, folder, whole), train, test);
 }
 catch (OperationCanceledException)
 {
     Console.WriteLine("Stopped.");
     return;
 }
-Console.WriteLine($"{"",-34}{"test accuracy",14}{"macro accuracy",16}{"log-loss",10}");
-Console.WriteLine($"{"ResNet-18 from scratch",-34}{scratchMetrics.MicroAccuracy,14:P1}{scratchMetrics.MacroAccuracy,16:P1}{scratchMetrics.LogLoss,10:F3}");
-Console.WriteLine($"{"ImageNet ResNet-18, fine-tuned",-34}{metrics.MicroAccuracy,14:P1}{metrics.MacroAccuracy,16:P1}{metrics.LogLoss,10:F3}");
+Console.WriteLine($"{"",-38}{"test accuracy",14}{"macro accuracy",16}{"log-loss",10}");
+Console.WriteLine($"{"ResNet-18 from scratch",-38}{scratchMetrics.MicroAccuracy,14:P1}{scratchMetrics.MacroAccuracy,16:P1}{scratchMetrics.LogLoss,10:F3}");
+Console.WriteLine($"{"ImageNet ResNet-18, SAM head",-38}{headMetrics.MicroAccuracy,14:P1}{headMetrics.MacroAccuracy,16:P1}{headMetrics.LogLoss,10:F3}");
+Console.WriteLine($"{"ImageNet ResNet-18, then fine-tuned",-38}{metrics.MicroAccuracy,14:P1}{metrics.MacroAccuracy,16:P1}{metrics.LogLoss,10:F3}");
 
 mlContext.Model.Save(model, train.Schema, modelPath);
 Console.WriteLine($"Saved the fine-tuned model to {modelPath}. Predictions of the reloaded model:");

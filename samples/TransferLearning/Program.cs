@@ -4,15 +4,14 @@ using Microsoft.ML.Sharpness;
 using TransferLearning;
 
 // Transfer learning on a few labelled images per class: ML.NET's ImageNet ResNet-18 (PretrainedModels.ResNet18ImageNet, from the
-// package Microsoft.ML.DnnImageFeaturizer.ResNet18) as a frozen feature extractor with a new head, and fine-tuned whole with
-// SAM from that head, against ML.NET's own recipe (DnnFeaturizeImage + SdcaMaximumEntropy) on the same rows; then saves the
-// fine-tuned model, loads it back and predicts a few test images (no libtorch needed to score).
-// Arguments: [model.onnx or "resnet18"] [data folder with train.tsv/test.tsv] [images per class] [fine-tuning epochs]. The default
-// data are the shipped Fashion-MNIST subset's classes 5–9.
+// package Microsoft.ML.DnnImageFeaturizer.ResNet18) as a frozen feature extractor with a new head trained by SGD or by SAM, and
+// fine-tuned whole from the SGD head, against ML.NET's own recipe (DnnFeaturizeImage + SdcaMaximumEntropy) on the same rows;
+// then saves the SAM-head model, loads it back and predicts a few test images (no libtorch needed to score).
+// Arguments: [model.onnx or "resnet18"] [data folder with train.tsv/test.tsv] [images per class]. The default data are the
+// shipped Fashion-MNIST subset's classes 5–9.
 var pretrained = args.Length > 0 && args[0] != "resnet18" ? TransferModel.Pretrained.Describe(args[0]) : TransferModel.Pretrained.ResNet18ImageNet();
 string dataFolder = args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
 int perClass = args.Length > 2 ? int.Parse(args[2]) : 20;
-int epochs = args.Length > 3 ? int.Parse(args[3]) : 10;
 string[]? classes = args.Length > 1 ? null : new[] { "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
 string modelPath = Path.Combine(Path.GetTempPath(), "transfer-learning-sam.zip");
 
@@ -25,28 +24,30 @@ var test = TransferModel.LoadIndex(mlContext, Path.Combine(dataFolder, "test.tsv
 Console.WriteLine($"Data in {dataFolder}: {train.GetColumn<string>("Label").Count()} training images ({perClass} per class) and {test.GetColumn<string>("Label").Count()} test images.");
 
 var results = new List<(string Name, ITransformer Model, double Accuracy, double Seconds)>();
-void Run(string name, IEstimator<ITransformer> pipeline)
+ITransformer Run(string name, IEstimator<ITransformer> pipeline)
 {
-    Console.WriteLine($"\nTraining {name}:");
+    Console.WriteLine($"Training {name} ...");
     var (model, accuracy, seconds) = TransferModel.TrainAndEvaluate(mlContext, pipeline, train, test);
     Console.WriteLine($"  test accuracy {accuracy:P2} ({seconds:F0} s)");
     results.Add((name, model, accuracy, seconds));
+    return model;
 }
 
 if (pretrained.Preprocessing is not null)
     Run("ML.NET recipe (SDCA)", TransferModel.BuildRecipePipeline(mlContext, dataFolder));
-var probeOptions = TransferModel.FineTuneOptions(pretrained, SharpnessOptimizer.Sgd, epochs: 30, linearProbe: true);
-Run("frozen backbone, head", TransferModel.BuildPipeline(mlContext, dataFolder, pretrained, probeOptions));
-var fineTune = TransferModel.FineTuneOptions(pretrained, SharpnessOptimizer.Sam, epochs);
-fineTune.InitialModel = results[^1].Model; // linear probing, then fine-tuning: the whole network starts from the trained head
-fineTune.Progress = new Progress<TrainingEpochReport>(report => Console.WriteLine($"  {report}"));
-Run("fine-tuned from the head, SAM", TransferModel.BuildPipeline(mlContext, dataFolder, pretrained, fineTune));
+var sgdHead = Run("frozen backbone, SGD head", TransferModel.BuildPipeline(mlContext, dataFolder, pretrained,
+    TransferModel.FineTuneOptions(pretrained, SharpnessOptimizer.Sgd, linearProbe: true)));
+var samHead = Run("frozen backbone, SAM head", TransferModel.BuildPipeline(mlContext, dataFolder, pretrained,
+    TransferModel.FineTuneOptions(pretrained, SharpnessOptimizer.Sam, linearProbe: true)));
+var fineTune = TransferModel.FineTuneOptions(pretrained, SharpnessOptimizer.Sgd, linearProbe: false);
+fineTune.InitialModel = sgdHead; // linear probing, then fine-tuning: the whole network starts from the trained head
+Run("fine-tuned from the SGD head", TransferModel.BuildPipeline(mlContext, dataFolder, pretrained, fineTune));
 
 Console.WriteLine($"\n{"Model",-32}{"Test accuracy",14}{"Fit seconds",13}");
 foreach (var (name, _, accuracy, seconds) in results) Console.WriteLine($"{name,-32}{accuracy,14:P2}{seconds,13:F0}");
 
-mlContext.Model.Save(results[^1].Model, train.Schema, modelPath);
-Console.WriteLine($"\nSaved the fine-tuned SAM model to {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); predicting with a fresh MLContext:");
+mlContext.Model.Save(samHead, train.Schema, modelPath);
+Console.WriteLine($"\nSaved the SAM-head model to {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); predicting with a fresh MLContext:");
 foreach (var row in mlContext.Data.CreateEnumerable<TransferModel.ModelInput>(test, reuseRowObject: false).Where((_, i) => i % 100 == 0).Take(5))
 {
     var output = TransferModel.Predict(modelPath, row);

@@ -22,12 +22,13 @@ public static partial class TransferModel
     }
 
     /// <summary>
-    /// Fine-tuning options: a new head for the data's classes, the backbone at 0.1× the learning rate with its BatchNorm statistics
-    /// frozen (a few images per class make noisy batch statistics), SGD with momentum, cosine schedule, batch 16; under SAM, ε
-    /// covers the head alone (over a backbone with frozen statistics, ρ = 0.05 on every weight does not train). With
-    /// <paramref name="linearProbe"/>: the head alone on the frozen backbone (each image passes the backbone once).
+    /// Fine-tuning options. With <paramref name="linearProbe"/>: the head alone on the frozen backbone (each image passes the
+    /// backbone once), 30 epochs; under SAM with ρ = 5, which the head on ResNet-18's unnormalized 512 features needs to resist
+    /// noisy labels (docs/reproductions.md). Otherwise the whole network, 10 epochs: the backbone at 0.01× the learning rate with
+    /// its BatchNorm statistics frozen (a few images per class make noisy batch statistics), ε (under SAM) on the head alone.
+    /// SGD with momentum, learning rate 0.01 cosine, batch 16.
     /// </summary>
-    public static SamImageClassifierOptions FineTuneOptions(Pretrained pretrained, SharpnessOptimizer optimizer, int epochs, bool linearProbe = false) => new()
+    public static SamImageClassifierOptions FineTuneOptions(Pretrained pretrained, SharpnessOptimizer optimizer, bool linearProbe) => new()
     {
         PretrainedModelPath = pretrained.Path,
         PretrainedPreprocessingPath = pretrained.Preprocessing,
@@ -35,11 +36,11 @@ public static partial class TransferModel
         FreezeBackbone = linearProbe,
         FreezeBackboneStatistics = !linearProbe,
         PerturbBackbone = false,
-        BackboneLearningRateScale = 0.1f,
+        BackboneLearningRateScale = 0.01f,
         Optimizer = optimizer,
-        Rho = 0.05f,
+        Rho = linearProbe ? 5f : 0.05f,
         LearningRate = 0.01f,
-        Epochs = epochs,
+        Epochs = linearProbe ? 30 : 10,
         BatchSize = 16,
     };
 
