@@ -25,6 +25,10 @@ public static class PretrainedModels
     /// <exception cref="FileNotFoundException">The app's output folder holds no such file: the package is not referenced.</exception>
     public static string ResNet18ImageNetPreprocessing => Find(Path.Combine("DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx"), ResNet18Package);
 
+    /// <summary>Whether <paramref name="path"/> names the file <see cref="ResNet18ImageNet"/> names (by its place in a package's output: DnnImageModels/ResNet18Onnx/ResNet18.onnx).</summary>
+    internal static bool IsResNet18ImageNet(string path) =>
+        Path.GetFullPath(path).EndsWith(Path.Combine("DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The file at <paramref name="relativePath"/> in the app's folder (<see cref="AppContext.BaseDirectory"/>), which <paramref name="package"/> puts there.</summary>
     internal static string Find(string relativePath, string package)
     {

@@ -210,6 +210,26 @@ public sealed class ResNet18ImageNetTests
         StringAssert.Contains(error.Message, "expected its default with PretrainedModelPath null");
     }
 
+    [TestMethod]
+    public void FineTuningMLNetsResNet18WithoutItsPreprocessingSaysSo()
+    {
+        foreach (string? preprocessing in new[] { null, PretrainedModels.ResNet18ImageNetPreprocessing })
+        {
+            var ml = new MLContext(seed: 1);
+            var messages = new List<string>();
+            ml.Log += (_, e) => { if (e.Source == "SamImageClassifier") lock (messages) messages.Add(e.Message); };
+            var data = SyntheticImages.Keyed(ml, SyntheticImages.Rows(4, 2, seed: 1, channels: 3, side: Side), SyntheticImages.Schema(3, Side));
+            ml.MulticlassClassification.Trainers.SamImageClassifier(new SamImageClassifierOptions
+            {
+                PretrainedModelPath = PretrainedModels.ResNet18ImageNet, PretrainedPreprocessingPath = preprocessing, FreezeBackbone = true,
+                Epochs = 1, NumberOfThreads = 1,
+            }).Fit(data);
+            bool warned = messages.Any(m => m.Contains("ML.NET's ImageNet ResNet-18, which was trained on preprocessed images", StringComparison.Ordinal)
+                && m.Contains("PretrainedPreprocessingPath = PretrainedModels.ResNet18ImageNetPreprocessing", StringComparison.Ordinal));
+            Assert.AreEqual(preprocessing is null, warned, $"preprocessing {preprocessing ?? "none"}: {string.Join(" | ", messages)}");
+        }
+    }
+
     private static void Fit(int channels, int side, string? preprocessing)
     {
         var ml = new MLContext(seed: 1);

@@ -51,6 +51,10 @@ internal static class PretrainedNetwork
         log($"Imported '{path}' up to '{feature}'{headless}: {backbone.Steps.Count} nodes, {backbone.parameters().Sum(p => p.numel()):N0} pretrained parameters" +
             $"{(preprocess is null ? "" : $", after the preprocessing '{settings.PretrainedPreprocessingPath}' ({preprocess.Steps.Count} nodes)")}; " +
             $"a new {classes}-class head{(settings.FreezeBackbone ? "; the backbone is frozen" : $"; the backbone learns at {settings.BackboneLearningRateScale:G3}× the learning rate")}.");
+        if (preprocess is null && PretrainedModels.IsResNet18ImageNet(path))
+            log($"'{path}' is ML.NET's ImageNet ResNet-18, which was trained on preprocessed images (BGR minus the ImageNet mean image); " +
+                $"without {nameof(TrainingSettings.PretrainedPreprocessingPath)} = {nameof(PretrainedModels)}.{nameof(PretrainedModels.ResNet18ImageNetPreprocessing)} " +
+                "it reads the feature column's pixels as they are.");
         return network;
     }
 
