@@ -40,10 +40,10 @@ public static partial class ColorShapesModel
 
     /// <summary>
     /// The same task by transfer learning: colour image files → 224×224 pixels as ML.NET's ImageNet ResNet-18 takes them
-    /// (<c>ExtractPixels</c>' defaults: R, G, B planes, 0–255) → SamImageClassifier fine-tuning that network (the package
+    /// (<c>ExtractPixels</c>' defaults: R, G, B planes, 0–255) → SamImageClassifier on that network (the package
     /// Microsoft.ML.DnnImageFeaturizer.ResNet18, which this sample references, ships it) → the predicted class name.
     /// </summary>
-    public static IEstimator<ITransformer> BuildFineTunePipeline(MLContext mlContext, string imageFolder, SamImageClassifierOptions options) =>
+    public static IEstimator<ITransformer> BuildTransferPipeline(MLContext mlContext, string imageFolder, SamImageClassifierOptions options) =>
         mlContext.Transforms.Conversion.MapValueToKey("Label")
             .Append(mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath"))
             .Append(mlContext.Transforms.ResizeImages("Image", 224, 224))
@@ -53,24 +53,19 @@ public static partial class ColorShapesModel
 
     /// <summary>
     /// Transfer from ML.NET's ImageNet ResNet-18 (<see cref="PretrainedModels.ResNet18ImageNet"/>, with its preprocessing inside the
-    /// network). With <paramref name="head"/>: a new 5-class head on the frozen backbone (each image passes the backbone once),
-    /// 30 epochs of SGD under SAM with ρ = 5 (the head reads unnormalized 512 features; docs/reproductions.md). Otherwise the
-    /// whole network, from <see cref="SamImageClassifierOptions.InitialModel"/> (set it to the head's model: linear probing,
-    /// then fine-tuning) for <paramref name="epochs"/> epochs of SGD, the backbone at 0.01× the rate with its BatchNorm statistics frozen.
+    /// network): a new 5-class head on the frozen backbone (each image passes the backbone once), 30 epochs of SGD under SAM with
+    /// ρ = 5, the radius the head on ResNet-18's unnormalized 512 features needs (docs/reproductions.md).
     /// </summary>
-    public static SamImageClassifierOptions TransferOptions(bool head, int epochs) => new()
+    public static SamImageClassifierOptions TransferOptions() => new()
     {
         PretrainedModelPath = PretrainedModels.ResNet18ImageNet,
         PretrainedPreprocessingPath = PretrainedModels.ResNet18ImageNetPreprocessing,
-        FreezeBackbone = head,
-        FreezeBackboneStatistics = !head,
-        BackboneLearningRateScale = 0.01f,
-        Optimizer = head ? SharpnessOptimizer.Sam : SharpnessOptimizer.Sgd,
+        FreezeBackbone = true,
+        Optimizer = SharpnessOptimizer.Sam,
         Rho = 5f,
         LearningRate = 0.01f,
-        Epochs = head ? 30 : epochs,
+        Epochs = 30,
         BatchSize = 16,
-        Progress = head ? null : new Progress<TrainingEpochReport>(report => Console.WriteLine($"  {report}")),
     };
 
     /// <summary>Reads an index file of (ImagePath, Label) rows.</summary>

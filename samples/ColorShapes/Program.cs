@@ -3,15 +3,15 @@ using Microsoft.ML;
 using Microsoft.ML.Sharpness;
 
 // Trains ResNet-18 on a folder of colour images (by default a synthetic one this sample writes: five shapes in random
-// colours, 64×64 px) from scratch, with crop + flip augmentation, AdamW under SAM and early stopping; then fine-tunes
-// ML.NET's ImageNet-pretrained ResNet-18 on the same images; saves the fine-tuned model, loads it back in a fresh MLContext
-// and predicts a few test images. Stop it (Ctrl+C) and run it again: the from-scratch run resumes from its checkpoint.
-// Usage: dotnet run -c Release --project samples/ColorShapes -- [IMAGE-FOLDER] [EPOCHS] [IMAGE-SIZE] [FINE-TUNE-EPOCHS]
+// colours, 64×64 px) from scratch, with crop + flip augmentation, AdamW under SAM and early stopping; then transfers
+// ML.NET's ImageNet-pretrained ResNet-18 to the same images (a new head on the frozen backbone, trained under SAM); saves
+// that model, loads it back in a fresh MLContext and predicts a few test images. Stop it (Ctrl+C) and run it again: the
+// from-scratch run resumes from its checkpoint.
+// Usage: dotnet run -c Release --project samples/ColorShapes -- [IMAGE-FOLDER] [EPOCHS] [IMAGE-SIZE]
 // IMAGE-FOLDER holds train.tsv and test.tsv (columns ImagePath, relative to the folder, and Label).
 string? folderArgument = args.Length > 0 ? args[0] : null;
 int epochs = args.Length > 1 ? int.Parse(args[1]) : 8;
 int imageSize = args.Length > 2 ? int.Parse(args[2]) : 64;
-int fineTuneEpochs = args.Length > 3 ? int.Parse(args[3]) : 2;
 string work = Path.Combine(Path.GetTempPath(), "sharpnessml-color-shapes");
 string folder = folderArgument ?? Path.Combine(work, "images");
 if (folderArgument is null && !File.Exists(Path.Combine(folder, "test.tsv")))
@@ -40,30 +40,25 @@ catch (OperationCanceledException)
 }
 Directory.Delete(checkpoints, recursive: true); // the run is finished
 
-Console.WriteLine($"Transfer from ML.NET's ImageNet ResNet-18 at 224×224: a SAM head on the frozen backbone, then the whole network fine-tuned from it for {fineTuneEpochs} epochs:");
+Console.WriteLine("Transfer from ML.NET's ImageNet ResNet-18 at 224×224: a new head on the frozen backbone, under SAM:");
 ITransformer model;
-Microsoft.ML.Data.MulticlassClassificationMetrics headMetrics, metrics;
+Microsoft.ML.Data.MulticlassClassificationMetrics metrics;
 try
 {
-    ITransformer head;
-    (head, headMetrics) = ColorShapesModel.TrainAndEvaluate(mlContext,
-        ColorShapesModel.BuildFineTunePipeline(mlContext, folder, ColorShapesModel.TransferOptions(head: true, fineTuneEpochs)), train, test);
-    var whole = ColorShapesModel.TransferOptions(head: false, fineTuneEpochs);
-    whole.InitialModel = head;
-    (model, metrics) = ColorShapesModel.TrainAndEvaluate(mlContext, ColorShapesModel.BuildFineTunePipeline(mlContext, folder, whole), train, test);
+    (model, metrics) = ColorShapesModel.TrainAndEvaluate(mlContext,
+        ColorShapesModel.BuildTransferPipeline(mlContext, folder, ColorShapesModel.TransferOptions()), train, test);
 }
 catch (OperationCanceledException)
 {
     Console.WriteLine("Stopped.");
     return;
 }
-Console.WriteLine($"{"",-38}{"test accuracy",14}{"macro accuracy",16}{"log-loss",10}");
-Console.WriteLine($"{"ResNet-18 from scratch",-38}{scratchMetrics.MicroAccuracy,14:P1}{scratchMetrics.MacroAccuracy,16:P1}{scratchMetrics.LogLoss,10:F3}");
-Console.WriteLine($"{"ImageNet ResNet-18, SAM head",-38}{headMetrics.MicroAccuracy,14:P1}{headMetrics.MacroAccuracy,16:P1}{headMetrics.LogLoss,10:F3}");
-Console.WriteLine($"{"ImageNet ResNet-18, then fine-tuned",-38}{metrics.MicroAccuracy,14:P1}{metrics.MacroAccuracy,16:P1}{metrics.LogLoss,10:F3}");
+Console.WriteLine($"{"",-34}{"test accuracy",14}{"macro accuracy",16}{"log-loss",10}");
+Console.WriteLine($"{"ResNet-18 from scratch",-34}{scratchMetrics.MicroAccuracy,14:P1}{scratchMetrics.MacroAccuracy,16:P1}{scratchMetrics.LogLoss,10:F3}");
+Console.WriteLine($"{"ImageNet ResNet-18, new SAM head",-34}{metrics.MicroAccuracy,14:P1}{metrics.MacroAccuracy,16:P1}{metrics.LogLoss,10:F3}");
 
 mlContext.Model.Save(model, train.Schema, modelPath);
-Console.WriteLine($"Saved the fine-tuned model to {modelPath}. Predictions of the reloaded model:");
+Console.WriteLine($"Saved the transferred model to {modelPath}. Predictions of the reloaded model:");
 foreach (var row in mlContext.Data.CreateEnumerable<ColorShapesModel.ModelInput>(test, reuseRowObject: false).Where((_, i) => i % 37 == 0).Take(5))
 {
     var output = ColorShapesModel.Predict(modelPath, new ColorShapesModel.ModelInput { ImagePath = Path.Combine(folder, row.ImagePath) });
