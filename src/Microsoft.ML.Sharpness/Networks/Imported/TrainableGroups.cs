@@ -12,10 +12,9 @@ internal static class TrainableGroups
 {
     public static IReadOnlyList<ParameterGroup> Of(Sequential network, TrainingSettings settings)
     {
-        if (settings.PretrainedModelPath is null || !network.named_children().Any(c => c.name == PretrainedNetwork.Backbone))
+        if (BackboneOf(network, settings) is not { } inBackbone)
             return new[] { new ParameterGroup(network.parameters().Where(p => p.requires_grad).ToArray(), 1) };
-        var backbone = PretrainedNetwork.BackboneOf(network).parameters().Where(p => p.requires_grad).ToArray();
-        var inBackbone = backbone.Select(p => p.Handle).ToHashSet();
+        var backbone = network.parameters().Where(p => p.requires_grad && inBackbone.Contains(p.Handle)).ToArray();
         var rest = network.parameters().Where(p => p.requires_grad && !inBackbone.Contains(p.Handle)).ToArray();
         var groups = new List<ParameterGroup> { new(rest, 1) };
         if (backbone.Length > 0) groups.Add(new ParameterGroup(backbone, settings.BackboneLearningRateScale));
@@ -23,11 +22,11 @@ internal static class TrainableGroups
     }
 
     /// <summary>Which parameters SAM perturbs: all, or all but the backbone's when <see cref="TrainingSettings.PerturbBackbone"/> is false.</summary>
-    public static Func<Parameter, bool>? Perturbed(Sequential network, TrainingSettings settings)
-    {
-        if (settings.PerturbBackbone || settings.PretrainedModelPath is null || !network.named_children().Any(c => c.name == PretrainedNetwork.Backbone))
-            return null;
-        var inBackbone = PretrainedNetwork.BackboneOf(network).parameters().Select(p => p.Handle).ToHashSet();
-        return p => !inBackbone.Contains(p.Handle);
-    }
+    public static Func<Parameter, bool>? Perturbed(Sequential network, TrainingSettings settings) =>
+        settings.PerturbBackbone || BackboneOf(network, settings) is not { } inBackbone ? null : p => !inBackbone.Contains(p.Handle);
+
+    /// <summary>The handles of a fine-tuned pretrained network's backbone parameters; null for a network without a pretrained backbone.</summary>
+    private static HashSet<IntPtr>? BackboneOf(Sequential network, TrainingSettings settings) =>
+        settings.PretrainedModelPath is null || !network.named_children().Any(c => c.name == PretrainedNetwork.Backbone) ? null
+            : PretrainedNetwork.BackboneOf(network).parameters().Select(p => p.Handle).ToHashSet();
 }
